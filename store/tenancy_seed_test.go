@@ -1,0 +1,41 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wedsync/wedsync/store/storetest"
+)
+
+// seedEveryTable inserts at least one row for org into every tenant table, as the superuser.
+// A new tenant table must be added here: TestTenantIsolation fails for a table left empty.
+func seedEveryTable(t *testing.T, env *storetest.Env, org, user int64) {
+	t.Helper()
+	ctx := context.Background()
+	stmts := []string{
+		`insert into invites (org_id, token_hash, role, expires_at) values ($1, 'x', 'member', now() + interval '1 day')`,
+		`insert into share_links (org_id, token_hash, label) values ($1, 'y', 'Planner')`,
+		`insert into integrations (org_id, public_id, provider) values ($1, 'int_seed_' || $1::bigint::text, 'stripe')`,
+		`insert into clients (org_id, name) values ($1, 'Ada & Bo')`,
+		`insert into inquiries (org_id, source, received_at, currency) values ($1, 'website', now(), 'GBP')`,
+		`insert into bookings (org_id, wedding_date, booked_at, contract_amount, currency) values ($1, '2027-06-05', now(), 500000, 'GBP')`,
+		`insert into invoices (org_id, booking_id, due_date, amount) select $1, id, '2027-05-05', 350000 from bookings where org_id = $1 limit 1`,
+		`insert into payments (org_id, amount, currency, paid_at) values ($1, 150000, 'GBP', now())`,
+		`insert into reviews (org_id, rating, received_at) values ($1, 5, now())`,
+		`insert into calendar_events (org_id, title, starts_at, ends_at) values ($1, 'Wedding', now(), now() + interval '8 hours')`,
+		`insert into sync_runs (org_id, integration_id) select $1, id from integrations where org_id = $1 limit 1`,
+		`insert into webhook_events (org_id, integration_id, provider_event_id, payload) select $1, id, 'evt_1', '{}' from integrations where org_id = $1 limit 1`,
+	}
+	for _, s := range extraSeeds {
+		stmts = append(stmts, s)
+	}
+	for _, s := range stmts {
+		_, err := env.Admin.Exec(ctx, s, org)
+		require.NoError(t, err, s)
+	}
+	_ = user
+}
+
+// extraSeeds is where later tables add their seed rows (one statement each, $1 = org id).
+var extraSeeds = []string{}
