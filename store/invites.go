@@ -46,10 +46,14 @@ func (db *DB) CreateInvite(ctx context.Context, orgID, userID int64, role Role, 
 		return "", Invalid("email", "Use at most 320 characters.")
 	}
 	token, hash := NewToken()
+	var createdBy *int64
+	if userID > 0 {
+		createdBy = &userID
+	}
 	err := db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `insert into invites (org_id, token_hash, role, email, created_by, expires_at)
-			values ($1, $2, $3, $4, $5, $6) returning id`, orgID, hash, role, email, userID, db.now().Add(InviteTTL)).Scan(&id); err != nil {
+			values ($1, $2, $3, $4, $5, $6) returning id`, orgID, hash, role, email, createdBy, db.now().Add(InviteTTL)).Scan(&id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, orgID, userID, "create", "invite", id, map[string]string{"role": string(role), "email": email})

@@ -1,0 +1,47 @@
+# WedSync. `make run` for the live demo, `make test` for the whole suite.
+GO      ?= go
+PG_BIN  ?= /usr/lib/postgresql/15/bin
+APT     := DEBIAN_FRONTEND=noninteractive apt-get
+SUDO    := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+export PG_BIN_DIR := $(PG_BIN)
+
+.PHONY: run build test generate check-generated vet staticcheck deps-pg deps-chromium fuzz \
+        bench bench-metrics bench-live bench-alerts bench-sync bench-scale clean
+
+## run: the live demo on an embedded PostgreSQL under ./.wedsync (Ctrl-C stops both)
+run: deps-pg build
+	./bin/wedsync serve --demo
+
+build:
+	$(GO) build -o bin/wedsync ./cmd/wedsync
+
+## test: stale-templ check, vet, staticcheck, then every test with real PostgreSQL and Chromium
+test: deps-pg deps-chromium check-generated vet staticcheck
+	$(GO) test -count=1 -timeout 25m ./...
+
+generate:
+	$(GO) tool templ generate
+
+# Fails when a committed *_templ.go differs from what the .templ files generate.
+check-generated:
+	@$(GO) tool templ generate >/dev/null 2>&1
+	@if [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
+		echo "generated templ files are stale or uncommitted:"; git status --porcelain -- '*_templ.go'; \
+		echo "run 'make generate' and commit the result"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+deps-pg:
+	@test -x $(PG_BIN)/initdb || { echo "installing PostgreSQL server binaries"; \
+		$(SUDO) $(APT) update -qq && $(SUDO) $(APT) install -y --no-install-recommends postgresql >/dev/null; }
+
+deps-chromium:
+	@command -v chromium >/dev/null || { echo "installing Chromium"; \
+		$(SUDO) $(APT) update -qq && $(SUDO) $(APT) install -y --no-install-recommends chromium >/dev/null; }
+
+clean:
+	rm -rf bin

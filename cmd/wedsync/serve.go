@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/wedsync/wedsync/handlers"
+	"github.com/wedsync/wedsync/migrations"
+	"github.com/wedsync/wedsync/store/secret"
+)
+
+// shutdownGrace bounds how long SIGTERM waits for requests and jobs.
+const shutdownGrace = 8 * time.Second
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := openDatabase(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close(log)
+	if cfg.Demo {
+		if err := ensureDemo(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	srv := handlers.New(handlers.Deps{DB: db.DB, Log: log, Config: handlers.Config{
+		BaseURL: cfg.BaseURL, SecureCookies: cfg.TLSCert != "", Demo: cfg.Demo, MigrationVersion: migrations.Latest(),
+	}})
+	defer srv.Close()
+
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" && cfg.TLSKey != "" {
+			serveErr <- httpSrv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			serveErr <- httpSrv.Serve(ln)
+		}
+	}()
+	log.Info("serving", "url", cfg.BaseURL)
+	fmt.Printf("\n  WedSync is running at %s\n", cfg.BaseURL)
+	if cfg.Demo {
+		fmt.Printf("  Demo login: %s / %s\n", demoEmail, demoPassword)
+	}
+	fmt.Println()
+
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+func secretGenerate() string { return secret.Generate("k1") }

@@ -1,0 +1,77 @@
+// Package handlers is the HTTP side of WedSync: one route table, middleware (session, CSRF,
+// authentication, organization scope), a buffered render helper and error mapping in one place.
+// Handlers write through the store and return; they never call providers or send messages.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/wedsync/wedsync/store"
+)
+
+// Config is the part of the process configuration the web side needs.
+type Config struct {
+	// BaseURL is the public origin used in links (invites, share links, webhooks).
+	BaseURL string
+	// SecureCookies marks the session cookie Secure (set when served over TLS).
+	SecureCookies bool
+	// Demo shows the demo login on the login page.
+	Demo bool
+	// MigrationVersion is the schema version /readyz expects.
+	MigrationVersion string
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	DB     *store.DB
+	Log    *slog.Logger
+	Config Config
+}
+
+// Server holds the Echo instance and its dependencies.
+type Server struct {
+	db       *store.DB
+	log      *slog.Logger
+	cfg      Config
+	sessions *scs.SessionManager
+	store    *pgxstore.PostgresStore
+	echo     *echo.Echo
+}
+
+// New builds the server and its route table.
+func New(d Deps) *Server {
+	s := &Server{db: d.DB, log: d.Log, cfg: d.Config}
+	s.store = pgxstore.NewWithCleanupInterval(d.DB.Pool, 30*time.Minute)
+	s.sessions = scs.New()
+	s.sessions.Store = s.store
+	s.sessions.Lifetime = 30 * 24 * time.Hour
+	s.sessions.IdleTimeout = 7 * 24 * time.Hour
+	s.sessions.Cookie.Name = "wedsync_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = d.Config.SecureCookies
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.log.Error("session", "err", err)
+		http.Error(w, "Session storage is unavailable. Try again in a moment.", http.StatusServiceUnavailable)
+	}
+	s.echo = echo.New()
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s
+}
+
+// Handler is the root HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists every route of the route table (used by the authorization sweep).
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// Close stops background work of the server (session cleanup).
+func (s *Server) Close() { s.store.StopCleanup() }
