@@ -43,6 +43,8 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 }
 
 // flash stores a one-time message for the next page.
-func (s *Server) flash(c echo.Context, msg string) { s.sessions.Put(c.Request().Context(), sessFlash, msg) }
+func (s *Server) flash(c echo.Context, msg string) {
+	s.sessions.Put(c.Request().Context(), sessFlash, msg)
+}
 
 func levelFor(n int) slog.Level { return slog.Level(n) }

@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
+	"github.com/wedsync/wedsync/handlers/live"
 	"github.com/wedsync/wedsync/store"
+	"github.com/wedsync/wedsync/store/secret"
 )
 
 // Config is the part of the process configuration the web side needs.
@@ -24,11 +27,17 @@ type Config struct {
 	Demo bool
 	// MigrationVersion is the schema version /readyz expects.
 	MigrationVersion string
+	// StreamHeartbeat is the SSE heartbeat interval (default 30 s).
+	StreamHeartbeat time.Duration
 }
 
 // Deps are the server's collaborators.
 type Deps struct {
-	DB     *store.DB
+	DB *store.DB
+	// Jobs enqueues work that is not a write (a first recompute); nil disables it.
+	Jobs Enqueuer
+	// Keys encrypts integration credentials and channel secrets.
+	Keys   *secret.Keyring
 	Log    *slog.Logger
 	Config Config
 }
@@ -36,16 +45,26 @@ type Deps struct {
 // Server holds the Echo instance and its dependencies.
 type Server struct {
 	db       *store.DB
+	jobs     Enqueuer
+	keys     *secret.Keyring
 	log      *slog.Logger
 	cfg      Config
 	sessions *scs.SessionManager
 	store    *pgxstore.PostgresStore
 	echo     *echo.Echo
+	hub      *live.Hub
+	// streamOpts tunes every SSE stream (heartbeat, write deadline).
+	streamOpts live.StreamOptions
+}
+
+// Enqueuer is what handlers need of the job system.
+type Enqueuer interface {
+	EnqueueRecompute(ctx context.Context, orgID int64) error
 }
 
 // New builds the server and its route table.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, log: d.Log, cfg: d.Config}
+	s := &Server{db: d.DB, jobs: d.Jobs, keys: d.Keys, log: d.Log, cfg: d.Config}
 	s.store = pgxstore.NewWithCleanupInterval(d.DB.Pool, 30*time.Minute)
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
@@ -59,6 +78,8 @@ func New(d Deps) *Server {
 		s.log.Error("session", "err", err)
 		http.Error(w, "Session storage is unavailable. Try again in a moment.", http.StatusServiceUnavailable)
 	}
+	s.hub = live.NewHub(d.DB, s.RenderFragments, d.Log)
+	s.streamOpts = live.StreamOptions{Heartbeat: d.Config.StreamHeartbeat}
 	s.echo = echo.New()
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
@@ -72,6 +93,9 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Routes lists every route of the route table (used by the authorization sweep).
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// Hub is the live hub; the process feeds it from a live.Listener.
+func (s *Server) Hub() *live.Hub { return s.hub }
 
 // Close stops background work of the server (session cleanup).
 func (s *Server) Close() { s.store.StopCleanup() }

@@ -19,6 +19,15 @@
   document.addEventListener("htmx:sseMessage", function (e) {
     if (e.detail && e.detail.type === "revoked") { window.location.reload(); }
   });
+  // Keep the header's "updated HH:MM" in step with the freshness region the stream swaps in.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var src = document.querySelector('#region-freshness [data-kpi="computed_at"]');
+    var dst = document.querySelector("[data-computed-at]");
+    if (src && dst && e.target && (e.target.id === "region-freshness" || e.target.closest && e.target.closest("#region-freshness"))) {
+      dst.setAttribute("datetime", src.getAttribute("datetime") || "");
+      dst.textContent = src.getAttribute("data-clock") || src.textContent;
+    }
+  });
   // Confirm destructive actions: <form data-confirm="Delete this booking?">.
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");

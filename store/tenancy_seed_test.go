@@ -38,4 +38,7 @@ func seedEveryTable(t *testing.T, env *storetest.Env, org, user int64) {
 }
 
 // extraSeeds is where later tables add their seed rows (one statement each, $1 = org id).
-var extraSeeds = []string{}
+var extraSeeds = []string{
+	`insert into org_metric_state (org_id, change_seq) values ($1, 1)`,
+	`insert into kpi_snapshots (org_id, version, change_seq, computed_at, local_date, data) values ($1, 1, 1, now(), current_date, '{}')`,
+}

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
+
+	"github.com/wedsync/wedsync/store/demo"
 )
 
 const (
-	demoEmail    = "demo@wedsync.test"
-	demoPassword = "wedsync-demo"
+	demoEmail    = demo.Email
+	demoPassword = demo.Password
 )
 
 func seed(ctx context.Context, cfg Config, log *slog.Logger) error {
@@ -19,8 +22,15 @@ func seed(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return ensureDemo(ctx, db, log)
 }
 
-// ensureDemo creates the demo organization if it is absent.
+// ensureDemo creates the demo organization with five years of history if it is absent.
 func ensureDemo(ctx context.Context, db *database, log *slog.Logger) error {
-	log.Info("demo data not wired yet")
+	start := time.Now()
+	orgID, created, err := demo.Ensure(ctx, db.DB, time.Now())
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("demo organization created", "org", orgID, "took", time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }

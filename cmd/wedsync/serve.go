@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/wedsync/wedsync/handlers"
+	"github.com/wedsync/wedsync/handlers/live"
+	"github.com/wedsync/wedsync/jobs"
 	"github.com/wedsync/wedsync/migrations"
 	"github.com/wedsync/wedsync/store/secret"
 )
@@ -33,10 +35,29 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	srv := handlers.New(handlers.Deps{DB: db.DB, Log: log, Config: handlers.Config{
+	runner, err := jobs.New(db.DB, log, jobs.Config{Work: cfg.Worker, Keys: db.Keys, Alerts: alertConfig(cfg), Sync: syncConfig(cfg)})
+	if err != nil {
+		return err
+	}
+	// Jobs get their own context: on SIGTERM they are stopped in order, not cut off mid-way.
+	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	if err := runner.Start(jobsCtx); err != nil {
+		return err
+	}
+	srv := handlers.New(handlers.Deps{DB: db.DB, Jobs: runner, Keys: db.Keys, Log: log, Config: handlers.Config{
 		BaseURL: cfg.BaseURL, SecureCookies: cfg.TLSCert != "", Demo: cfg.Demo, MigrationVersion: migrations.Latest(),
+		StreamHeartbeat: cfg.StreamHeartbeat,
 	}})
 	defer srv.Close()
+	if cfg.Web {
+		// One LISTEN connection per instance feeds every open dashboard of this instance.
+		listener := live.NewListener(db.DB.Pool.Config().ConnConfig, srv.Hub(), log)
+		go listener.Run(jobsCtx)
+		go srv.Hub().KeepWatched(jobsCtx, 2*time.Minute, func(ctx context.Context, orgID int64) error {
+			return db.DB.MarkViewed(ctx, orgID, time.Now())
+		})
+	}
 
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -70,6 +91,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer cancel()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
+	}
+	if err := runner.Stop(shutdownCtx); err != nil {
+		log.Warn("jobs did not stop in time; River will rescue them", "err", err)
 	}
 	return nil
 }

@@ -14,12 +14,16 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
 	"github.com/wedsync/wedsync/handlers"
+	"github.com/wedsync/wedsync/handlers/live"
+	"github.com/wedsync/wedsync/jobs"
 	"github.com/wedsync/wedsync/migrations"
 	"github.com/wedsync/wedsync/store"
+	"github.com/wedsync/wedsync/store/secret"
 	"github.com/wedsync/wedsync/store/storetest"
 )
 
@@ -29,6 +33,8 @@ type App struct {
 	DB     *store.DB
 	Server *httptest.Server
 	Web    *handlers.Server
+	Jobs   *jobs.Runner
+	Keys   *secret.Keyring
 	URL    string
 }
 
@@ -38,6 +44,8 @@ var seq atomic.Int64
 type Options struct {
 	// Setup runs after the database exists and before the server starts (e.g. install hooks).
 	Setup func(t testing.TB, env *storetest.Env)
+	// Jobs adjusts the job runner's configuration (provider URLs, fake clocks, SMTP servers).
+	Jobs func(cfg *jobs.Config)
 }
 
 // New starts the app on a fresh database.
@@ -56,10 +64,32 @@ func New(t testing.TB, opts ...Options) *App {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	a.Web = handlers.New(handlers.Deps{DB: env.DB, Log: log, Config: handlers.Config{
+	keys, err := secret.Parse(secret.Generate("test1"))
+	require.NoError(t, err)
+	a.Keys = keys
+	cfg := jobs.Config{Work: true, Keys: keys}
+	for _, o := range opts {
+		if o.Jobs != nil {
+			o.Jobs(&cfg)
+		}
+	}
+	runner, err := jobs.New(env.DB, log, cfg)
+	require.NoError(t, err)
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	require.NoError(t, runner.Start(jobsCtx))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(ctx)
+		stopJobs()
+	})
+	a.Jobs = runner
+	a.Web = handlers.New(handlers.Deps{DB: env.DB, Jobs: runner, Keys: keys, Log: log, Config: handlers.Config{
 		BaseURL: a.URL, MigrationVersion: migrations.Latest(),
 	}})
 	a.Server.Config.Handler = a.Web.Handler()
+	listener := live.NewListener(env.DB.Pool.Config().ConnConfig, a.Web.Hub(), log)
+	go listener.Run(jobsCtx)
 	a.Server.Start()
 	t.Cleanup(func() { a.Server.Close(); a.Web.Close() })
 	return a
@@ -67,7 +97,10 @@ func New(t testing.TB, opts ...Options) *App {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // Client is one browser: a cookie jar and the CSRF token of the last page it saw.
 type Client struct {
@@ -205,3 +238,27 @@ func (c *Client) Login(email, password string) {
 
 // Text is the trimmed text of the first element matching sel.
 func (p *Page) Text(sel string) string { return strings.TrimSpace(p.Doc.Find(sel).First().Text()) }
+
+// WaitForSnapshot waits until the organization's latest snapshot includes every write so far
+// (the recompute job ran after the last change) and returns it.
+func (a *App) WaitForSnapshot(t testing.TB, orgID int64) *store.Snapshot {
+	t.Helper()
+	ctx := context.Background()
+	var snap *store.Snapshot
+	require.Eventually(t, func() bool {
+		var seq int64
+		if err := a.Env.Admin.QueryRow(ctx, "select change_seq from org_metric_state where org_id = $1", orgID).Scan(&seq); err != nil {
+			seq = 0
+		}
+		s, err := a.DB.LatestSnapshot(ctx, orgID)
+		if err != nil {
+			if seq == 0 {
+				_ = a.Jobs.EnqueueRecompute(ctx, orgID)
+			}
+			return false
+		}
+		snap = s
+		return s.ChangeSeq >= seq
+	}, 15*time.Second, 10*time.Millisecond, "snapshot catches up with the writes")
+	return snap
+}

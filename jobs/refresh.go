@@ -1,0 +1,54 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/wedsync/wedsync/store"
+)
+
+// Staleness rules of the periodic refresh.
+const (
+	// WatchWindow: an organization counts as watched if a dashboard was open this recently.
+	WatchWindow = 10 * time.Minute
+	// SnapshotMaxAge: a watched organization's snapshot is refreshed when older than this.
+	SnapshotMaxAge = 5 * time.Minute
+)
+
+// RefreshSnapshotsArgs is the periodic sweep for snapshots whose time-dependent KPIs went stale.
+type RefreshSnapshotsArgs struct{}
+
+// Kind is the stable job kind.
+func (RefreshSnapshotsArgs) Kind() string { return "refresh_snapshots" }
+
+// InsertOpts keeps one sweep at a time.
+func (RefreshSnapshotsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMetrics, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// RefreshSnapshotsWorker enqueues recomputes for watched organizations whose snapshot is from an
+// earlier local day or older than SnapshotMaxAge. Idle organizations are not touched.
+type RefreshSnapshotsWorker struct {
+	river.WorkerDefaults[RefreshSnapshotsArgs]
+	DB     *store.DB
+	Now    func() time.Time
+	Runner *Runner
+}
+
+// Work finds the stale organizations and enqueues one recompute each.
+func (w *RefreshSnapshotsWorker) Work(ctx context.Context, _ *river.Job[RefreshSnapshotsArgs]) error {
+	ids, err := w.DB.StaleMetricOrgs(ctx, w.Now(), WatchWindow, SnapshotMaxAge)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: RecomputeArgs{OrgID: id}}
+	}
+	_, err = w.Runner.Client.InsertMany(ctx, params)
+	return err
+}

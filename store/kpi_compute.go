@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// revenueHistoryMonths is how many months before the current one the revenue query reads: the
+// backtest of the last 12 complete months needs 36 months before its oldest month.
+const revenueHistoryMonths = 48
+
+// ComputeKPIs computes every KPI of orgID as of now in one consistent snapshot (a read-only
+// REPEATABLE READ transaction scoped to the organization).
+func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPIs, error) {
+	if orgID <= 0 {
+		return nil, fmt.Errorf("compute kpis: no organization")
+	}
+	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("compute kpis: begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	if err := ScopeTx(ctx, tx, orgID); err != nil {
+		return nil, fmt.Errorf("compute kpis: %w", err)
+	}
+	k, err := ComputeKPIsTx(ctx, tx, orgID, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("compute kpis: commit: %w", err)
+	}
+	return k, nil
+}
+
+// ComputeKPIsTx is ComputeKPIs inside a transaction the caller has already scoped to orgID with
+// ScopeTx (use REPEATABLE READ for a consistent snapshot). It makes two round trips (the
+// organization, then one batch of every query) and sets jit = off and work_mem = 16MB for the
+// rest of the transaction. now is the instant the KPIs are computed for (ComputedAt).
+func ComputeKPIsTx(ctx context.Context, tx pgx.Tx, orgID int64, now time.Time) (*KPIs, error) {
+	k := &KPIs{OrgID: orgID, ComputedAt: now}
+	var days []int16
+	var today time.Time
+	var done string
+	err := tx.QueryRow(ctx, sqlOrg, orgID, now).Scan(&k.Timezone, &k.Currency, &days, &k.DailyCapacity, &today, &done)
+	if err != nil {
+		return nil, wrap("compute kpis: org", err)
+	}
+	for _, d := range days {
+		k.WeddingDays = append(k.WeddingDays, int(d))
+	}
+	w := newKPIWindows(today)
+	k.Today = ymd(w.today)
+
+	c := &kpiCollector{k: k, w: w}
+	b := &pgx.Batch{}
+	c.queue(b, orgID, now)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("compute kpis: %w", err)
+	}
+	c.finish()
+	return k, nil
+}
+
+// kpiWindows holds the local dates of every window, as UTC midnights (civil dates).
+type kpiWindows struct {
+	today, tomorrow   time.Time
+	monthStart        time.Time // first day of this month
+	lyStart, lyEnd    time.Time // same window last year: lyStart .. lyEnd exclusive
+	ltmStart          time.Time // today-364
+	d90Start          time.Time // today-89
+	months            []time.Time
+	nextMonth, after6 time.Time // first days of month+1 and month+7
+}
+
+func newKPIWindows(today time.Time) kpiWindows {
+	y, m, d := today.Date()
+	w := kpiWindows{today: today, tomorrow: today.AddDate(0, 0, 1)}
+	w.monthStart = civil(y, m, 1)
+	lyDay := d
+	if m == time.February && d == 29 {
+		lyDay = 28
+	}
+	w.lyStart, w.lyEnd = civil(y-1, m, 1), civil(y-1, m, lyDay).AddDate(0, 0, 1)
+	w.ltmStart = today.AddDate(0, 0, -364)
+	w.d90Start = today.AddDate(0, 0, -89)
+	for i := -revenueHistoryMonths; i <= 0; i++ {
+		w.months = append(w.months, civil(y, m+time.Month(i), 1))
+	}
+	w.nextMonth, w.after6 = civil(y, m+1, 1), civil(y, m+1+forecastHorizon, 1)
+	return w
+}
+
+func civil(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func ymd(t time.Time) string { return t.Format("2006-01-02") }
+
+// kpiCollector receives the batch results.
+type kpiCollector struct {
+	k *KPIs
+	w kpiWindows
+
+	revenue               []int64 // per month of w.months
+	lyRevenue             int64
+	ltmBookingsN          int64
+	inqD90, inqBooked     int64
+	respN, respLo, respHi int64
+	weddingCounts         map[string]int
+	reviewsSum            int64
+	earliestWedding       *time.Time
+	seasonCounts          map[[2]int]int64
+	committed             map[string]int64
+}
+
+func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
+	k, w := c.k, c.w
+	tz, cur := k.Timezone, k.Currency
+	// Revenue segments: every month start, the LTM and last-year window bounds, and tomorrow.
+	bounds := append(slices.Clone(w.months), w.ltmStart, w.lyStart, w.lyEnd, w.tomorrow)
+	slices.SortFunc(bounds, func(a, b time.Time) int { return a.Compare(b) })
+	bounds = slices.CompactFunc(bounds, func(a, b time.Time) bool { return a.Equal(b) })
+	c.revenue = make([]int64, len(w.months))
+	b.Queue(sqlRevenue, org, tz, cur, bounds).Query(func(rows pgx.Rows) error {
+		var i int
+		var v int64
+		_, err := pgx.ForEachRow(rows, []any{&i, &v}, func() error {
+			if i < 1 || i >= len(bounds) {
+				return fmt.Errorf("revenue: segment %d out of range", i)
+			}
+			start := bounds[i-1]
+			m := (start.Year()-w.months[0].Year())*12 + int(start.Month()-w.months[0].Month())
+			c.revenue[m] += v
+			if !start.Before(w.ltmStart) {
+				k.RevenueLTM += v
+			}
+			if !start.Before(w.lyStart) && start.Before(w.lyEnd) {
+				c.lyRevenue += v
+			}
+			return nil
+		})
+		return wrap("revenue", err)
+	})
+	b.Queue(sqlBookings, org, tz, cur, w.monthStart, w.tomorrow, w.lyStart, w.lyEnd, w.ltmStart).QueryRow(func(row pgx.Row) error {
+		return wrap("bookings", row.Scan(&k.BookingsMTD, &k.BookingsMTDLastYear, &k.BookedValueLTM, &c.ltmBookingsN))
+	})
+	b.Queue(sqlInquiries, org, tz, w.monthStart, w.tomorrow, w.lyStart, w.lyEnd, w.d90Start).QueryRow(func(row pgx.Row) error {
+		return wrap("inquiries", row.Scan(&k.InquiriesMTD, &k.InquiriesMTDLastYear, &c.inqD90, &c.inqBooked))
+	})
+	b.Queue(sqlResponseMedian, org, tz, w.d90Start, w.tomorrow).QueryRow(func(row pgx.Row) error {
+		return wrap("response time", row.Scan(&c.respN, &c.respLo, &c.respHi))
+	})
+	b.Queue(sqlLeadSources, org, tz, w.d90Start, w.tomorrow).Query(func(rows pgx.Rows) error {
+		var s SourceLeads
+		_, err := pgx.ForEachRow(rows, []any{&s.Source, &s.Inquiries, &s.Booked}, func() error {
+			k.LeadsBySource90d = append(k.LeadsBySource90d, s)
+			return nil
+		})
+		return wrap("lead sources", err)
+	})
+	b.Queue(sqlUnanswered, org, now).QueryRow(func(row pgx.Row) error {
+		return wrap("unanswered", row.Scan(&k.UnansweredInquiries24h))
+	})
+	c.weddingCounts = map[string]int{}
+	b.Queue(sqlWeddingDates, org, w.today, w.today.AddDate(0, 0, 364)).Query(func(rows pgx.Rows) error {
+		var d time.Time
+		var n int
+		_, err := pgx.ForEachRow(rows, []any{&d, &n}, func() error {
+			c.weddingCounts[ymd(d)] = n
+			return nil
+		})
+		return wrap("wedding dates", err)
+	})
+	b.Queue(sqlUpcoming, org, w.today, w.today.AddDate(0, 0, 30)).Query(func(rows pgx.Rows) error {
+		var u UpcomingWedding
+		var d time.Time
+		_, err := pgx.ForEachRow(rows, []any{&u.BookingID, &d, &u.ClientName, &u.ContractAmount, &u.Currency, &u.BalanceDue}, func() error {
+			u.Date = ymd(d)
+			k.UpcomingWeddings = append(k.UpcomingWeddings, u)
+			return nil
+		})
+		return wrap("upcoming weddings", err)
+	})
+	b.Queue(sqlOwed, org, cur).QueryRow(func(row pgx.Row) error {
+		return wrap("outstanding", row.Scan(&k.OutstandingBalance, &k.ForeignCurrencyRows))
+	})
+	b.Queue(sqlInvoices, org, cur, w.today, w.today.AddDate(0, 0, 89)).QueryRow(func(row pgx.Row) error {
+		return wrap("invoices", row.Scan(&k.OverdueAmount, &k.OverdueInvoices, &k.ScheduledNext90d))
+	})
+	c.committed = map[string]int64{}
+	b.Queue(sqlCommitted, org, cur, w.nextMonth, w.after6).Query(func(rows pgx.Rows) error {
+		var m string
+		var v int64
+		_, err := pgx.ForEachRow(rows, []any{&m, &v}, func() error {
+			c.committed[m] = v
+			return nil
+		})
+		return wrap("committed", err)
+	})
+	b.Queue(sqlReviews, org, tz, w.ltmStart, w.tomorrow).QueryRow(func(row pgx.Row) error {
+		return wrap("reviews", row.Scan(&k.Reviews12m, &c.reviewsSum))
+	})
+	b.Queue(sqlEarliestWedding, org).QueryRow(func(row pgx.Row) error {
+		return wrap("earliest wedding", row.Scan(&c.earliestWedding))
+	})
+	y := w.today.Year()
+	c.seasonCounts = map[[2]int]int64{}
+	b.Queue(sqlSeasonCounts, org, civil(y-3, 1, 1), civil(y, 1, 1)).Query(func(rows pgx.Rows) error {
+		var yy, mm int
+		var n int64
+		_, err := pgx.ForEachRow(rows, []any{&yy, &mm, &n}, func() error {
+			c.seasonCounts[[2]int{yy, mm}] = n
+			return nil
+		})
+		return wrap("seasonality", err)
+	})
+	b.Queue(sqlFreshness, org).Query(func(rows pgx.Rows) error {
+		var f SourceFreshness
+		_, err := pgx.ForEachRow(rows, []any{&f.Provider, &f.LastSuccessAt, &f.Health}, func() error {
+			k.SourceFreshness = append(k.SourceFreshness, f)
+			return nil
+		})
+		return wrap("source freshness", err)
+	})
+}
+
+// finish derives everything that is computed from the query results.
+func (c *kpiCollector) finish() {
+	k, w := c.k, c.w
+	last := len(c.revenue) - 1
+	k.RevenueMTD, k.RevenueMTDLastYear = c.revenue[last], c.lyRevenue
+	k.RevenueMTDChangePct = pctChange(k.RevenueMTD, k.RevenueMTDLastYear)
+	for i, m := range w.months {
+		if m.Year() == w.today.Year() {
+			k.RevenueYTD += c.revenue[i]
+		}
+		if i > last-24 {
+			k.RevenueByMonth = append(k.RevenueByMonth, MonthAmount{Month: m.Format("2006-01"), Amount: c.revenue[i]})
+		}
+	}
+
+	k.BookingsMTDChangePct = pctChange(int64(k.BookingsMTD), int64(k.BookingsMTDLastYear))
+	if c.ltmBookingsN > 0 {
+		v := roundRat(big.NewRat(k.BookedValueLTM, c.ltmBookingsN))
+		k.AvgBookingValueLTM = &v
+	}
+	if c.inqD90 > 0 {
+		s := roundQuo64(100*c.inqBooked, c.inqD90, 1)
+		k.ConversionRate90d = &s
+	}
+	if c.respN > 0 { // median = (lo + hi) / 2 microseconds, in hours
+		s := roundQuo(new(big.Int).Add(big.NewInt(c.respLo), big.NewInt(c.respHi)), big.NewInt(2*3600*1000000), 1)
+		k.ResponseTimeMedianHours90d = &s
+	}
+	if k.Reviews12m > 0 {
+		s := roundQuo64(c.reviewsSum, int64(k.Reviews12m), 2)
+		k.SatisfactionAvg12m = &s
+	}
+	c.capacity()
+	c.seasonality()
+
+	f := ForecastRevenue(c.revenue)
+	k.ForecastMAPE12m, k.ForecastBaselineMAPE12m = f.MAPE, f.BaselineMAPE
+	for h := range forecastHorizon {
+		m := w.nextMonth.AddDate(0, h, 0).Format("2006-01")
+		k.Forecast = append(k.Forecast, ForecastMonth{Month: m, Committed: c.committed[m],
+			Expected: f.Expected[h], Low: f.Low[h], High: f.High[h]})
+	}
+}
+
+// capacity walks the 365 dates today .. today+364.
+func (c *kpiCollector) capacity() {
+	k := c.k
+	capacity := max(k.DailyCapacity, 1)
+	var used, weddingDates int64
+	for i := range 365 {
+		d := c.w.today.AddDate(0, 0, i)
+		key := ymd(d)
+		n := c.weddingCounts[key]
+		isWD := slices.Contains(k.WeddingDays, int(d.Weekday()))
+		if i == 0 {
+			k.WeddingsToday = n
+		}
+		if i <= 30 {
+			k.UpcomingWeddings30d += n
+		}
+		if isWD {
+			weddingDates++
+			used += int64(min(n, capacity))
+		}
+		if n >= capacity {
+			k.FullyBookedDates12m++
+		}
+		if n > capacity {
+			k.OverbookedDates12m++
+			k.OverbookedDates = append(k.OverbookedDates, key)
+		}
+		if isWD || n > 0 {
+			k.CapacityCalendar = append(k.CapacityCalendar, CapacityDay{Date: key, Bookings: n, IsWeddingDay: isWD})
+		}
+	}
+	if weddingDates > 0 {
+		s := roundQuo64(100*used, weddingDates*int64(capacity), 1)
+		k.CapacityUtilization12m = &s
+	}
+}
+
+// seasonality applies the rule of METRICS.md: over the last 3 complete calendar years not before
+// the year of the earliest counting wedding, index = month mean / mean of the 12 month means,
+// which is exactly 12 × month count / total count (the number of years cancels).
+func (c *kpiCollector) seasonality() {
+	if c.earliestWedding == nil {
+		return
+	}
+	y := c.w.today.Year()
+	var months [13]int64
+	var total int64
+	years := 0
+	for yy := max(y-3, c.earliestWedding.Year()); yy <= y-1; yy++ {
+		years++
+		for m := 1; m <= 12; m++ {
+			months[m] += c.seasonCounts[[2]int{yy, m}]
+			total += c.seasonCounts[[2]int{yy, m}]
+		}
+	}
+	if years == 0 || total == 0 {
+		return
+	}
+	for m := 1; m <= 12; m++ {
+		s := roundQuo64(12*months[m], total, 2)
+		c.k.Seasonality = append(c.k.Seasonality, MonthIndex{Month: m, Index: &s})
+	}
+}

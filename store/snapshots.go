@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DashboardChannel is the PostgreSQL NOTIFY channel of snapshot changes. The payload is
+// "<org_id>:<version>", nothing more: listeners read the snapshot themselves.
+const DashboardChannel = "dashboard_changed"
+
+// snapshotsKept is how many versions of an organization's snapshot are kept.
+const snapshotsKept = 20
+
+// Snapshot is one stored, versioned computation of every KPI.
+type Snapshot struct {
+	OrgID      int64
+	Version    int64
+	ChangeSeq  int64
+	ComputedAt time.Time
+	KPIs       *KPIs
+}
+
+// MarkChanged bumps the organization's change counter inside a write transaction. The write hook
+// calls it next to the recompute job's InsertTx.
+func MarkChanged(ctx context.Context, tx pgx.Tx, orgID int64) error {
+	_, err := tx.Exec(ctx, `insert into org_metric_state (org_id, change_seq) values ($1, 1)
+		on conflict (org_id) do update set change_seq = org_metric_state.change_seq + 1`, orgID)
+	return wrap("mark changed", err)
+}
+
+// LatestSnapshot reads the newest snapshot; ErrNotFound before the first recompute.
+func (db *DB) LatestSnapshot(ctx context.Context, orgID int64) (*Snapshot, error) {
+	var s *Snapshot
+	err := db.ReadOrg(ctx, orgID, func(tx pgx.Tx) error {
+		var err error
+		s, err = readSnapshot(ctx, tx, `select org_id, version, change_seq, computed_at, data from kpi_snapshots
+			order by version desc limit 1`)
+		return err
+	})
+	return s, wrap("latest snapshot", err)
+}
+
+// SnapshotVersion reads one version of the organization's snapshot.
+func (db *DB) SnapshotVersion(ctx context.Context, orgID, version int64) (*Snapshot, error) {
+	var s *Snapshot
+	err := db.ReadOrg(ctx, orgID, func(tx pgx.Tx) error {
+		var err error
+		s, err = readSnapshot(ctx, tx, `select org_id, version, change_seq, computed_at, data from kpi_snapshots
+			where version = $1`, version)
+		return err
+	})
+	return s, wrap("snapshot version", err)
+}
+
+func readSnapshot(ctx context.Context, tx pgx.Tx, sql string, args ...any) (*Snapshot, error) {
+	var s Snapshot
+	var data []byte
+	if err := tx.QueryRow(ctx, sql, args...).Scan(&s.OrgID, &s.Version, &s.ChangeSeq, &s.ComputedAt, &data); err != nil {
+		return nil, err
+	}
+	s.KPIs = new(KPIs)
+	if err := json.Unmarshal(data, s.KPIs); err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	return &s, nil
+}
+
+// RecomputeResult says what one recompute did.
+type RecomputeResult struct {
+	Snapshot *Snapshot
+	// Again is true when writes landed during the computation: the caller must compute again.
+	Again bool
+}
+
+// Recompute computes every KPI and stores them as the next snapshot version, then notifies
+// DashboardChannel in the same transaction (delivered at commit). It reads the change counter
+// first: if it moved while computing, Again asks for another round, so no write is ever lost.
+func (db *DB) Recompute(ctx context.Context, orgID int64, now time.Time) (RecomputeResult, error) {
+	var res RecomputeResult
+	var seq int64
+	err := db.ReadOrg(ctx, orgID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, "select change_seq from org_metric_state").Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			seq = 0
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return res, wrap("recompute: read counter", err)
+	}
+	kpis, err := db.ComputeKPIs(ctx, orgID, now)
+	if err != nil {
+		return res, err
+	}
+	data, err := json.Marshal(kpis)
+	if err != nil {
+		return res, fmt.Errorf("recompute: encode: %w", err)
+	}
+	snap := &Snapshot{OrgID: orgID, ChangeSeq: seq, ComputedAt: kpis.ComputedAt, KPIs: kpis}
+	err = db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+		var current int64
+		err := tx.QueryRow(ctx, `insert into org_metric_state (org_id, recomputes) values ($1, 1)
+			on conflict (org_id) do update set recomputes = org_metric_state.recomputes + 1
+			returning snapshot_version, change_seq`, orgID).Scan(&snap.Version, &current)
+		if err != nil {
+			return err
+		}
+		snap.Version++
+		res.Again = current > seq
+		if _, err := tx.Exec(ctx, `insert into kpi_snapshots (org_id, version, change_seq, computed_at, local_date, data)
+			values ($1, $2, $3, $4, $5, $6)`, orgID, snap.Version, seq, kpis.ComputedAt, kpis.Today, data); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `update org_metric_state set snapshot_version = $1, computed_seq = $2`, snap.Version, seq); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `delete from kpi_snapshots where version <= $1`, snap.Version-snapshotsKept); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "select pg_notify($1, $2)", DashboardChannel,
+			strconv.FormatInt(orgID, 10)+":"+strconv.FormatInt(snap.Version, 10))
+		return err
+	})
+	if err != nil {
+		return res, wrap("recompute: store", err)
+	}
+	res.Snapshot = snap
+	return res, nil
+}
+
+// RecomputeCount is how many recomputes the organization has had (for coalescing reports).
+func (db *DB) RecomputeCount(ctx context.Context, orgID int64) (int64, error) {
+	var n int64
+	err := db.ReadOrg(ctx, orgID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, "select recomputes from org_metric_state").Scan(&n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return n, wrap("recompute count", err)
+}
+
+// MarkViewed records that someone is watching the organization's dashboard, so the periodic
+// refresh keeps its time-dependent KPIs fresh.
+func (db *DB) MarkViewed(ctx context.Context, orgID int64, at time.Time) error {
+	return wrap("mark viewed", db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `insert into org_metric_state (org_id, last_viewed_at) values ($1, $2)
+			on conflict (org_id) do update set last_viewed_at = greatest(org_metric_state.last_viewed_at, excluded.last_viewed_at)`, orgID, at)
+		return err
+	}))
+}
+
+// StaleMetricOrgs lists watched organizations whose snapshot is stale (cross-organization).
+func (db *DB) StaleMetricOrgs(ctx context.Context, now time.Time, watchWindow, maxAge time.Duration) ([]int64, error) {
+	rows, err := db.Pool.Query(ctx, "select org_id from sys_stale_metric_orgs($1, $2, $3)", now, watchWindow, maxAge)
+	if err != nil {
+		return nil, wrap("stale metric orgs", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, wrap("stale metric orgs", err)
+}
