@@ -27,9 +27,7 @@ func seedEveryTable(t *testing.T, env *storetest.Env, org, user int64) {
 		`insert into sync_runs (org_id, integration_id) select $1, id from integrations where org_id = $1 limit 1`,
 		`insert into webhook_events (org_id, integration_id, provider_event_id, payload) select $1, id, 'evt_1', '{}' from integrations where org_id = $1 limit 1`,
 	}
-	for _, s := range extraSeeds {
-		stmts = append(stmts, s)
-	}
+	stmts = append(stmts, extraSeeds...)
 	for _, s := range stmts {
 		_, err := env.Admin.Exec(ctx, s, org)
 		require.NoError(t, err, s)
