@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/store/secret"
 )
@@ -25,6 +26,15 @@ const (
 
 // MaxMetricWorkers caps simultaneous KPI computations per instance.
 const MaxMetricWorkers = 10
+
+// pendingStates are the states in which a unique job counts as a duplicate. River's default also
+// counts completed jobs, which would swallow every recompute after the first until River's
+// cleaner removes the finished job; River always requires running among these, which the
+// recompute loop covers with its change counter.
+var pendingStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
 
 // MaxSyncWorkers caps simultaneous integration syncs per instance.
 const MaxSyncWorkers = 4
@@ -118,13 +128,14 @@ func (r *Runner) runAfterSnapshot(ctx context.Context, snap *store.Snapshot) err
 	return nil
 }
 
-// enqueueRecomputeTx is the store's write hook: bump the change counter and insert the (unique)
-// recompute job in the writer's transaction. It never NOTIFYs: the job does, once.
+// enqueueRecomputeTx is the store's write hook: bump the change counter and, unless a recompute
+// is already queued, insert one in the writer's transaction. It never NOTIFYs: the job does, once.
 func (r *Runner) enqueueRecomputeTx(ctx context.Context, tx pgx.Tx, orgID int64) error {
-	if err := store.MarkChanged(ctx, tx, orgID); err != nil {
+	queued, err := store.MarkChanged(ctx, tx, orgID)
+	if err != nil || queued {
 		return err
 	}
-	_, err := r.Client.InsertTx(ctx, tx, RecomputeArgs{OrgID: orgID}, nil)
+	_, err = r.Client.InsertTx(ctx, tx, RecomputeArgs{OrgID: orgID}, nil)
 	return err
 }
 

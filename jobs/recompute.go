@@ -17,17 +17,14 @@ type RecomputeArgs struct {
 // Kind is the stable job kind.
 func (RecomputeArgs) Kind() string { return "recompute_metrics" }
 
-// InsertOpts makes the job unique per organization while it waits, so a burst of writes
-// collapses into one job; River also counts a running job as a duplicate, which the worker
-// covers by re-checking the change counter (store.Recompute's Again).
+// InsertOpts puts the job on the metrics queue, whose MaxWorkers caps simultaneous computations.
+// Coalescing is not River's unique jobs (which count a running job as a duplicate and so could
+// swallow a write that lands while a job finishes) but the queued flag of store.MarkChanged.
 func (RecomputeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMetrics, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueMetrics}
 }
 
-// maxRounds bounds one job's catch-up loop under a write storm; then it snoozes and resumes.
-const maxRounds = 25
-
-// RecomputeWorker computes and stores the snapshot, repeating while writes keep landing.
+// RecomputeWorker computes and stores the snapshot.
 type RecomputeWorker struct {
 	river.WorkerDefaults[RecomputeArgs]
 	DB  *store.DB
@@ -37,23 +34,18 @@ type RecomputeWorker struct {
 	AfterSnapshot func(ctx context.Context, snap *store.Snapshot) error
 }
 
-// Work runs the recompute loop.
+// Work runs one recompute.
 func (w *RecomputeWorker) Work(ctx context.Context, job *river.Job[RecomputeArgs]) error {
-	for round := 0; round < maxRounds; round++ {
-		res, err := w.DB.Recompute(ctx, job.Args.OrgID, w.Now())
-		if err != nil {
-			return err
-		}
-		if w.AfterSnapshot != nil {
-			if err := w.AfterSnapshot(ctx, res.Snapshot); err != nil {
-				w.Log.Error("after snapshot", "org", job.Args.OrgID, "err", err)
-			}
-		}
-		if !res.Again {
-			return nil
+	res, err := w.DB.Recompute(ctx, job.Args.OrgID, w.Now())
+	if err != nil {
+		return err
+	}
+	if res.Snapshot != nil && w.AfterSnapshot != nil {
+		if err := w.AfterSnapshot(ctx, res.Snapshot); err != nil {
+			w.Log.Error("after snapshot", "org", job.Args.OrgID, "err", err)
 		}
 	}
-	return river.JobSnooze(0)
+	return nil
 }
 
 // Timeout bounds one recompute job.

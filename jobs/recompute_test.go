@@ -95,3 +95,47 @@ func TestBurstOfWritesCoalescesWithoutLosingTheLast(t *testing.T) {
 	t.Logf("RESULT coalesce_recomputes %d count (for %d writes)", recomputes, writes)
 	require.Less(t, recomputes, int64(writes/10), "far fewer recomputes than writes")
 }
+
+// TestLaterWritesRecomputeAgain checks that a finished recompute does not swallow the next one:
+// write, wait for the snapshot, write again, and the newer write reaches a newer snapshot.
+func TestLaterWritesRecomputeAgain(t *testing.T) {
+	t.Parallel()
+	env := storetest.New(t)
+	now := time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+	startRunner(t, env, func() time.Time { return now })
+	orgID, _ := env.NewOrg(t, "Again Photo", "America/New_York", "USD")
+	ctx := context.Background()
+	pay := func(amount int64) {
+		require.NoError(t, env.DB.WriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `insert into payments (org_id, amount, currency, paid_at) values ($1, $2, 'USD', $3)`, orgID, amount, now)
+			return err
+		}))
+	}
+	waitRevenue := func(want int64) {
+		require.Eventually(t, func() bool {
+			s, err := env.DB.LatestSnapshot(ctx, orgID)
+			return err == nil && s.KPIs.RevenueMTD == want
+		}, 10*time.Second, 10*time.Millisecond, "revenue_mtd reaches %d", want)
+	}
+	pay(1000)
+	waitRevenue(1000)
+	time.Sleep(100 * time.Millisecond) // the first job is completed now
+	var seqBefore int64
+	_ = env.Admin.QueryRow(ctx, "select change_seq from org_metric_state where org_id=$1", orgID).Scan(&seqBefore)
+	t.Logf("seq before %d", seqBefore)
+	pay(2500)
+	_ = env.Admin.QueryRow(ctx, "select change_seq from org_metric_state where org_id=$1", orgID).Scan(&seqBefore)
+	t.Logf("seq after %d", seqBefore)
+	time.Sleep(2 * time.Second)
+	rows, _ := env.Admin.Query(ctx, "select id, kind, state, args::text, coalesce(errors::text,''), unique_states::text from river_job order by id")
+	for rows.Next() {
+		var id int64
+		var kind, state, args, errs, us string
+		_ = rows.Scan(&id, &kind, &state, &args, &errs, &us)
+		t.Logf("job %d %s %s %s %s %s", id, kind, state, args, errs, us)
+	}
+	rows.Close()
+	waitRevenue(3500)
+	pay(1)
+	waitRevenue(3501)
+}

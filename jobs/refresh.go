@@ -14,6 +14,9 @@ const (
 	WatchWindow = 10 * time.Minute
 	// SnapshotMaxAge: a watched organization's snapshot is refreshed when older than this.
 	SnapshotMaxAge = 5 * time.Minute
+	// LagGrace: a snapshot behind its writes for this long gets a new recompute (a job that
+	// failed for good must not leave a dashboard stale).
+	LagGrace = time.Minute
 )
 
 // RefreshSnapshotsArgs is the periodic sweep for snapshots whose time-dependent KPIs went stale.
@@ -24,11 +27,12 @@ func (RefreshSnapshotsArgs) Kind() string { return "refresh_snapshots" }
 
 // InsertOpts keeps one sweep at a time.
 func (RefreshSnapshotsArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMetrics, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueMetrics, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
 }
 
 // RefreshSnapshotsWorker enqueues recomputes for watched organizations whose snapshot is from an
-// earlier local day or older than SnapshotMaxAge. Idle organizations are not touched.
+// earlier local day or older than SnapshotMaxAge, and any organization whose snapshot lags its
+// writes by more than LagGrace. Idle organizations are not touched.
 type RefreshSnapshotsWorker struct {
 	river.WorkerDefaults[RefreshSnapshotsArgs]
 	DB     *store.DB
@@ -42,6 +46,11 @@ func (w *RefreshSnapshotsWorker) Work(ctx context.Context, _ *river.Job[RefreshS
 	if err != nil {
 		return err
 	}
+	lagging, err := w.DB.LaggingMetricOrgs(ctx, w.Now(), LagGrace)
+	if err != nil {
+		return err
+	}
+	ids = append(ids, lagging...)
 	if len(ids) == 0 {
 		return nil
 	}

@@ -15,6 +15,9 @@ import (
 // "<org_id>:<version>", nothing more: listeners read the snapshot themselves.
 const DashboardChannel = "dashboard_changed"
 
+// recomputeLockSpace keeps the per-organization recompute locks apart from other advisory locks.
+const recomputeLockSpace int64 = 1 << 62
+
 // snapshotsKept is how many versions of an organization's snapshot are kept.
 const snapshotsKept = 20
 
@@ -27,12 +30,16 @@ type Snapshot struct {
 	KPIs       *KPIs
 }
 
-// MarkChanged bumps the organization's change counter inside a write transaction. The write hook
-// calls it next to the recompute job's InsertTx.
-func MarkChanged(ctx context.Context, tx pgx.Tx, orgID int64) error {
-	_, err := tx.Exec(ctx, `insert into org_metric_state (org_id, change_seq) values ($1, 1)
-		on conflict (org_id) do update set change_seq = org_metric_state.change_seq + 1`, orgID)
-	return wrap("mark changed", err)
+// MarkChanged bumps the organization's change counter inside a write transaction and marks a
+// recompute as queued. It reports whether one was queued already: if not, the caller must insert
+// the recompute job in the same transaction. The row lock serializes this with the job's
+// ClearQueued, so no write is ever left without a computation that sees it.
+func MarkChanged(ctx context.Context, tx pgx.Tx, orgID int64) (alreadyQueued bool, err error) {
+	err = tx.QueryRow(ctx, `with prev as (select queued from org_metric_state where org_id = $1 for update)
+		insert into org_metric_state as s (org_id, change_seq, queued) values ($1, 1, true)
+		on conflict (org_id) do update set change_seq = s.change_seq + 1, queued = true
+		returning coalesce((select queued from prev), false)`, orgID).Scan(&alreadyQueued)
+	return alreadyQueued, wrap("mark changed", err)
 }
 
 // LatestSnapshot reads the newest snapshot; ErrNotFound before the first recompute.
@@ -75,18 +82,33 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, sql string, args ...any) (*Sna
 // RecomputeResult says what one recompute did.
 type RecomputeResult struct {
 	Snapshot *Snapshot
-	// Again is true when writes landed during the computation: the caller must compute again.
-	Again bool
+	// Stale is true when a concurrent recompute had already stored a newer computation, so this
+	// one was not stored (Snapshot is nil then).
+	Stale bool
 }
 
-// Recompute computes every KPI and stores them as the next snapshot version, then notifies
-// DashboardChannel in the same transaction (delivered at commit). It reads the change counter
-// first: if it moved while computing, Again asks for another round, so no write is ever lost.
+// Recompute clears the queued flag, reads the change counter, computes every KPI and stores them
+// as the next snapshot version, notifying DashboardChannel in the same transaction (delivered at
+// commit). A write after the flag was cleared queues its own recompute; a computation older than
+// one already stored is dropped, so the newest data always wins.
+//
+// Computations of one organization run one at a time (a session advisory lock), so a burst of
+// writes costs at most one running and one queued recompute.
 func (db *DB) Recompute(ctx context.Context, orgID int64, now time.Time) (RecomputeResult, error) {
 	var res RecomputeResult
+	lockConn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return res, wrap("recompute: lock connection", err)
+	}
+	defer lockConn.Release()
+	key := recomputeLockSpace | orgID
+	if _, err := lockConn.Exec(ctx, "select pg_advisory_lock($1)", key); err != nil {
+		return res, wrap("recompute: lock", err)
+	}
+	defer lockConn.Exec(context.WithoutCancel(ctx), "select pg_advisory_unlock($1)", key) //nolint:errcheck
 	var seq int64
-	err := db.ReadOrg(ctx, orgID, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, "select change_seq from org_metric_state").Scan(&seq)
+	err = db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, "update org_metric_state set queued = false returning change_seq").Scan(&seq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			seq = 0
 			return nil
@@ -106,15 +128,18 @@ func (db *DB) Recompute(ctx context.Context, orgID int64, now time.Time) (Recomp
 	}
 	snap := &Snapshot{OrgID: orgID, ChangeSeq: seq, ComputedAt: kpis.ComputedAt, KPIs: kpis}
 	err = db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
-		var current int64
+		var computed int64
 		err := tx.QueryRow(ctx, `insert into org_metric_state (org_id, recomputes) values ($1, 1)
 			on conflict (org_id) do update set recomputes = org_metric_state.recomputes + 1
-			returning snapshot_version, change_seq`, orgID).Scan(&snap.Version, &current)
+			returning snapshot_version, computed_seq`, orgID).Scan(&snap.Version, &computed)
 		if err != nil {
 			return err
 		}
+		if seq < computed {
+			res.Stale = true
+			return nil
+		}
 		snap.Version++
-		res.Again = current > seq
 		if _, err := tx.Exec(ctx, `insert into kpi_snapshots (org_id, version, change_seq, computed_at, local_date, data)
 			values ($1, $2, $3, $4, $5, $6)`, orgID, snap.Version, seq, kpis.ComputedAt, kpis.Today, data); err != nil {
 			return err
@@ -132,7 +157,9 @@ func (db *DB) Recompute(ctx context.Context, orgID int64, now time.Time) (Recomp
 	if err != nil {
 		return res, wrap("recompute: store", err)
 	}
-	res.Snapshot = snap
+	if !res.Stale {
+		res.Snapshot = snap
+	}
 	return res, nil
 }
 
@@ -167,4 +194,15 @@ func (db *DB) StaleMetricOrgs(ctx context.Context, now time.Time, watchWindow, m
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	return ids, wrap("stale metric orgs", err)
+}
+
+// LaggingMetricOrgs lists organizations whose snapshot is behind their writes for longer than
+// grace (cross-organization; the periodic sweep re-queues them).
+func (db *DB) LaggingMetricOrgs(ctx context.Context, now time.Time, grace time.Duration) ([]int64, error) {
+	rows, err := db.Pool.Query(ctx, "select org_id from sys_lagging_metric_orgs($1, $2)", now, grace)
+	if err != nil {
+		return nil, wrap("lagging metric orgs", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, wrap("lagging metric orgs", err)
 }

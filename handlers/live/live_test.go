@@ -56,7 +56,8 @@ func (f *fixture) pay(t *testing.T, amount int64) int64 {
 		if _, err := tx.Exec(ctx, `insert into payments (org_id, amount, currency, paid_at) values ($1, $2, 'USD', now())`, f.orgID, amount); err != nil {
 			return err
 		}
-		return store.MarkChanged(ctx, tx, f.orgID)
+		_, err := store.MarkChanged(ctx, tx, f.orgID)
+		return err
 	}))
 	res, err := f.env.DB.Recompute(ctx, f.orgID, time.Now())
 	require.NoError(t, err)
