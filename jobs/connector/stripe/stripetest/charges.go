@@ -1,0 +1,159 @@
+// Package stripetest is an in-process fake of the parts of Stripe's API WedSync uses, speaking
+// Stripe's real wire format: GET /v1/charges (newest first, limit ≤ 100, starting_after,
+// has_more, created[gte|gt|lte|lt], expand[]=data.balance_transaction), GET /v1/charges/{id},
+// Bearer keys, Stripe's error bodies, 429 with Stripe-Should-Retry and Retry-After, plus the
+// unpleasant things real providers do: duplicates across pages and empty pages with has_more.
+// Helpers add charges and refunds and build signed webhook events.
+//
+// A Server is an http.Handler: mount it, or Start it on a loopback port.
+package stripetest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Charge is a charge as the fake stores it. Zero fields get defaults from AddCharge.
+type Charge struct {
+	ID             string
+	Amount         int64 // minor units
+	AmountRefunded int64
+	Currency       string // lower case, as Stripe sends it ("usd")
+	Created        time.Time
+	Status         string // succeeded (default), pending or failed
+	Uncaptured     bool   // an authorised charge not yet captured
+	Description    string
+	Email          string // billing_details.email
+	Metadata       map[string]string
+	// Fee is the balance transaction's fee (minor units); expanded on request.
+	Fee int64
+}
+
+// AddCharge stores a charge and returns it with its defaults filled in (id, created now,
+// currency usd, status succeeded).
+func (s *Server) AddCharge(c Charge) Charge {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.addLocked(c)
+}
+
+// AddCharges stores n charges made by mk(i), for bulk fixtures (20,000 in the crash test).
+func (s *Server) AddCharges(n int, mk func(i int) Charge) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; i < n; i++ {
+		s.addLocked(mk(i))
+	}
+}
+
+func (s *Server) addLocked(c Charge) *Charge {
+	s.seq++
+	if c.ID == "" {
+		c.ID = fmt.Sprintf("ch_fake%010d", s.seq)
+	}
+	if c.Created.IsZero() {
+		c.Created = s.now()
+	}
+	c.Created = c.Created.Truncate(time.Second)
+	if c.Currency == "" {
+		c.Currency = "usd"
+	}
+	c.Currency = strings.ToLower(c.Currency)
+	if c.Status == "" {
+		c.Status = "succeeded"
+	}
+	if old, ok := s.byID[c.ID]; ok {
+		*old = c
+		s.dirty = true
+		return old
+	}
+	p := &c
+	s.charges = append(s.charges, p)
+	s.byID[c.ID] = p
+	s.dirty = true
+	return p
+}
+
+// Refund refunds amount more of a charge (capped at what is left) and returns the charge.
+func (s *Server) Refund(id string, amount int64) (Charge, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.byID[id]
+	if !ok {
+		return Charge{}, fmt.Errorf("stripetest: no charge %s", id)
+	}
+	c.AmountRefunded = min(c.Amount, c.AmountRefunded+amount)
+	return *c, nil
+}
+
+// Get returns a stored charge.
+func (s *Server) Get(id string) (Charge, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.byID[id]
+	if !ok {
+		return Charge{}, false
+	}
+	return *c, true
+}
+
+// Len is the number of stored charges.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.charges)
+}
+
+// sortedLocked orders charges newest first (created desc, then id desc), like Stripe's lists.
+func (s *Server) sortedLocked() []*Charge {
+	if s.dirty {
+		sort.SliceStable(s.charges, func(i, j int) bool {
+			a, b := s.charges[i], s.charges[j]
+			if !a.Created.Equal(b.Created) {
+				return a.Created.After(b.Created)
+			}
+			return a.ID > b.ID
+		})
+		s.pos = make(map[string]int, len(s.charges))
+		for i, c := range s.charges {
+			s.pos[c.ID] = i
+		}
+		s.dirty = false
+	}
+	return s.charges
+}
+
+// chargeJSON renders a charge in Stripe's shape.
+func chargeJSON(c *Charge, expandFee bool) map[string]any {
+	var bt any = "txn_" + strings.TrimPrefix(c.ID, "ch_")
+	if expandFee {
+		bt = map[string]any{"id": bt, "object": "balance_transaction", "amount": c.Amount, "currency": c.Currency,
+			"fee": c.Fee, "net": c.Amount - c.Fee, "status": "available", "type": "charge"}
+	}
+	if c.Status != "succeeded" {
+		bt = nil
+	}
+	meta := c.Metadata
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	var email any
+	if c.Email != "" {
+		email = c.Email
+	}
+	captured := c.Status == "succeeded" && !c.Uncaptured
+	amountCaptured := int64(0)
+	if captured {
+		amountCaptured = c.Amount
+	}
+	return map[string]any{
+		"id": c.ID, "object": "charge", "amount": c.Amount, "amount_captured": amountCaptured,
+		"amount_refunded": c.AmountRefunded, "balance_transaction": bt,
+		"billing_details": map[string]any{"email": email, "name": nil, "phone": nil},
+		"captured":        captured, "created": c.Created.Unix(), "currency": c.Currency, "description": c.Description,
+		"livemode": false, "metadata": meta, "paid": c.Status == "succeeded", "receipt_email": email,
+		"refunded": c.Amount > 0 && c.AmountRefunded >= c.Amount, "status": c.Status,
+	}
+}

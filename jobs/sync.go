@@ -1,0 +1,174 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/store"
+)
+
+// Sync triggers, as sync runs record them.
+const (
+	TriggerSchedule = "schedule"
+	TriggerManual   = "manual"
+	TriggerWebhook  = "webhook"
+)
+
+// SyncArgs asks for a sync of one integration: fetch pages from its cursor, upsert each page
+// and advance the cursor in one transaction, until the provider says done.
+type SyncArgs struct {
+	IntegrationID int64  `json:"integration_id" river:"unique"`
+	OrgID         int64  `json:"org_id"`
+	Trigger       string `json:"trigger"`
+}
+
+// Kind is the stable job kind.
+func (SyncArgs) Kind() string { return "sync_integration" }
+
+// syncUniqueStates: one sync per integration waiting, running or retrying; a finished one does
+// not block the next.
+var syncUniqueStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
+
+// InsertOpts makes syncs unique per integration on the sync queue (whose MaxWorkers limits how
+// many run at once). MaxAttempts stays above the failure streak that pauses an integration.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, MaxAttempts: 25,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: syncUniqueStates}}
+}
+
+// SyncWorker runs one integration's sync.
+type SyncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	d *syncDeps
+}
+
+// Timeout bounds one attempt; a long sync continues across attempts (SyncConfig.JobBudget).
+func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return w.d.cfg.JobTimeout }
+
+// NextRetry is exponential backoff with jitter after provider_down and bug failures.
+func (w *SyncWorker) NextRetry(job *river.Job[SyncArgs]) time.Time {
+	return time.Now().Add(w.d.backoff(job.ID, job.Attempt))
+}
+
+// Work syncs until the provider is done, the budget is spent (then it snoozes and continues), or
+// a failure is classified and handled.
+func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	d := w.d
+	started := time.Now() // the budget is real time, whatever the configured clock
+	t, err := d.db.SyncTarget(ctx, job.Args.OrgID, job.Args.IntegrationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if t.Status == store.IntegrationPaused || (t.Status == store.IntegrationNeedsReauth && job.Args.Trigger != TriggerManual) {
+		return nil
+	}
+	trigger := job.Args.Trigger
+	if trigger == "" {
+		trigger = TriggerSchedule
+	}
+	run, err := d.db.StartSyncRun(ctx, job.Args.OrgID, t.ID, job.ID, trigger)
+	if err != nil {
+		return err
+	}
+	prog := d.progress(job.Args.OrgID, t.Integration, run)
+	prog.publish(ctx, false)
+	conn, err := d.connect(ctx, job.Args.OrgID, t.Integration, t.Sealed)
+	if err != nil {
+		return d.failed(ctx, job, t.Integration, prog, err)
+	}
+	cursor, empty := t.Cursor, 0
+	for {
+		if time.Since(started) >= d.cfg.JobBudget {
+			return river.JobSnooze(0) // continue in a fresh attempt from the saved cursor
+		}
+		page, err := conn.Fetch(ctx, cursor)
+		if err == nil && len(page.Records) == 0 && !page.Done {
+			if empty++; empty > d.cfg.MaxEmptyPages {
+				err = &connector.Error{Class: connector.ClassProviderDown,
+					Err: fmt.Errorf("%d empty pages in a row that claim more data", empty)}
+			}
+		} else {
+			empty = 0
+		}
+		if err == nil {
+			err = d.savePage(ctx, job.Args.OrgID, t.ID, &prog.run, page)
+		}
+		if ctx.Err() != nil {
+			return river.JobSnooze(0) // shutting down or timed out: the saved cursor is intact
+		}
+		if err != nil {
+			return d.failed(ctx, job, t.Integration, prog, err)
+		}
+		cursor = page.Cursor
+		prog.publish(ctx, false)
+		if page.Done {
+			break
+		}
+	}
+	if err := d.db.SyncSucceeded(ctx, job.Args.OrgID, t.ID, prog.run.ID, d.now().Add(time.Duration(t.IntervalMinutes)*time.Minute)); err != nil {
+		return err
+	}
+	prog.done(ctx, "", "")
+	return nil
+}
+
+// savePage writes one page: its records, the cursor and the run's counters in one transaction,
+// through WriteOrg so the dashboard recomputes. A page without records writes quietly.
+func (d *syncDeps) savePage(ctx context.Context, orgID, integrationID int64, run *store.SyncRun, page connector.Page) error {
+	write := d.db.WriteOrg
+	if len(page.Records) == 0 {
+		write = d.db.QuietWriteOrg
+	}
+	var counts store.SyncCounts
+	err := write(ctx, orgID, func(tx pgx.Tx) error {
+		c, problem, err := applyRecords(ctx, d.db, tx, orgID, integrationID, page.Records)
+		if err != nil {
+			return err
+		}
+		counts = c
+		return d.db.SaveSyncPage(ctx, tx, integrationID, run.ID, page.Cursor, c, problem)
+	})
+	if err != nil {
+		return err
+	}
+	run.Pages++
+	run.Counts = run.Counts.Add(counts)
+	return nil
+}
+
+// connect opens the integration's credentials and builds its connector.
+func (d *syncDeps) connect(ctx context.Context, orgID int64, in store.Integration, sealed *string) (connector.Connector, error) {
+	p, ok := d.cfg.Registry.Lookup(in.Provider)
+	if !ok {
+		return nil, &connector.Error{Class: connector.ClassBug, Err: fmt.Errorf("no connector for provider %q in this build", in.Provider)}
+	}
+	if d.keys == nil {
+		return nil, &connector.Error{Class: connector.ClassBug, Err: errors.New("no secret keyring configured")}
+	}
+	secrets, err := store.OpenSecrets(d.keys, in.ID, sealed)
+	if err != nil {
+		return nil, &connector.Error{Class: connector.ClassCredentials,
+			Err: errors.New("the stored credentials cannot be decrypted with the current keys; enter them again")}
+	}
+	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], d.http, "", d.now)
+	conn, err := p.New(params)
+	if err != nil {
+		if connector.ClassOf(err) == connector.ClassBug {
+			return nil, &connector.Error{Class: connector.ClassCredentials, Err: err}
+		}
+		return nil, err
+	}
+	return conn, nil
+}
