@@ -43,5 +43,27 @@ deps-chromium:
 	@command -v chromium >/dev/null || { echo "installing Chromium"; \
 		$(SUDO) $(APT) update -qq && $(SUDO) $(APT) install -y --no-install-recommends chromium >/dev/null; }
 
+## bench: every bench-* target of this Makefile, one after another; each ends with RESULT lines
+bench:
+	@for t in $$(sed -n 's/^\(bench-[a-z0-9-]*\):.*/\1/p' $(firstword $(MAKEFILE_LIST))); do \
+		$(MAKE) --no-print-directory $$t || exit 1; done
+
+## bench-metrics: full KPI recompute, dashboard render and bare KPI SQL on 1M payments (about a minute)
+bench-metrics: deps-pg
+	$(GO) build -o bin/wedsync-load ./cmd/wedsync-load
+	./bin/wedsync-load metrics
+
+## bench-alerts: alert raised to webhook received and to email accepted (p99), real receivers in-process
+bench-alerts: deps-pg
+	$(GO) run ./cmd/wedsync-load alerts
+
+## bench-live: SSE fan-out to 10,000 streams, commit-to-screen at 50 writes/s, write throughput live on/off, memory per idle stream at ~20,000 (2-3 min)
+bench-live: deps-pg
+	$(GO) run ./cmd/wedsync-load live
+
+## bench-sync: 100,000 Stripe payments synced end to end (stripe-go over loopback, one transaction a page) vs a plain COPY (~1-2 min)
+bench-sync: deps-pg
+	$(GO) run ./cmd/wedsync-load sync
+
 clean:
 	rm -rf bin

@@ -16,7 +16,7 @@ func TestBrowserSignupInviteJoin(t *testing.T) {
 	t.Parallel()
 	app := webtest.New(t)
 	browser := webtest.NewBrowser(t)
-	owner := browser.NewContext(t, 60*time.Second)
+	owner := browser.NewContext(t, 90*time.Second)
 	text := func(ctx chromedp.Action[string]) string {
 		s, err := chromedp.Run(owner, ctx)
 		require.NoError(t, err)
@@ -59,7 +59,7 @@ func TestBrowserSignupInviteJoin(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(link, app.URL+"/invite/"), link)
 
-	guest := browser.NewContext(t, 60*time.Second)
+	guest := browser.NewContext(t, 90*time.Second)
 	require.NoError(t, chromedp.Do(guest,
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS(`[data-form="join"]`)),

@@ -87,11 +87,14 @@ func (s *Server) stream(c echo.Context, orgID int64, variant live.Variant, linkI
 	}
 	r := c.Request()
 	sub, first, err := s.hub.Subscribe(r.Context(), orgID, variant, linkID)
-	if err != nil {
+	if errors.Is(err, live.ErrClosed) {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "This server is restarting. The page reconnects by itself.")
+	} else if err != nil {
 		return err
 	}
-	defer s.hub.Unsubscribe(sub)
-	if err := live.Serve(c.Response(), r, sub, first, s.streamOpts); err != nil {
+	// Stream owns sub from here. Over plain HTTP/1.1 it hijacks the connection after the first
+	// frame and returns at once; the hub's writer pool writes the stream from then on.
+	if err := s.hub.Stream(c.Response(), r, sub, first, s.streamOpts); err != nil {
 		s.log.Debug("stream ended", "org", orgID, "err", err)
 	}
 	return nil
@@ -114,6 +117,20 @@ func (s *Server) RenderFragments(ctx context.Context, snap *store.Snapshot, v li
 			return nil, err
 		}
 		out = append(out, live.Fragment{Name: name, HTML: buf.Bytes()})
+	}
+	// Members' streams also carry the alert bell, so a (re)connecting page gets the current
+	// count; a change of the open alerts writes through the store's write hook, which makes a new
+	// snapshot version and so a fresh rendering. Share-link viewers never get it.
+	if !v.Shared {
+		n, err := s.db.UnreadAlertCount(ctx, snap.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := views.AlertBell(n).Render(ctx, &buf); err != nil {
+			return nil, err
+		}
+		out = append(out, live.Fragment{Name: "alert-bell", HTML: buf.Bytes()})
 	}
 	return out, nil
 }

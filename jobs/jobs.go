@@ -56,6 +56,8 @@ type Config struct {
 	Alerts AlertConfig
 	// Sync configures integration syncs (jobs/sync_register.go).
 	Sync SyncConfig
+	// Demo turns on the demo activity of `serve --demo` (jobs/demo_register.go).
+	Demo DemoConfig
 }
 
 // Runner owns the River client.
@@ -107,6 +109,9 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*Runner, error) {
 			return nil, err
 		}
 		if err := r.registerSync(workers, rc, cfg); err != nil {
+			return nil, err
+		}
+		if err := r.registerDemo(workers, rc, cfg); err != nil {
 			return nil, err
 		}
 	}

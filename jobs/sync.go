@@ -89,11 +89,13 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		return d.failed(ctx, job, t.Integration, prog, err)
 	}
 	cursor, empty := t.Cursor, 0
+	ahead := &readAhead{conn: conn}
+	defer ahead.stop()
 	for {
 		if time.Since(started) >= d.cfg.JobBudget {
 			return river.JobSnooze(0) // continue in a fresh attempt from the saved cursor
 		}
-		page, err := conn.Fetch(ctx, cursor)
+		page, err := ahead.fetch(ctx, cursor)
 		if err == nil && len(page.Records) == 0 && !page.Done {
 			if empty++; empty > d.cfg.MaxEmptyPages {
 				err = &connector.Error{Class: connector.ClassProviderDown,
@@ -101,6 +103,9 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			}
 		} else {
 			empty = 0
+		}
+		if err == nil && !page.Done {
+			ahead.start(ctx, page.Cursor) // the next page arrives while this one is written
 		}
 		if err == nil {
 			err = d.savePage(ctx, job.Args.OrgID, t.ID, &prog.run, page)

@@ -14,10 +14,23 @@ import (
 // applyRecords upserts or deletes one page of records of an integration inside tx (a sync
 // page or a webhook event). A record that cannot be stored is skipped and reported (problem)
 // when the transaction is still usable; a failed statement aborts the page instead.
+//
+// Consecutive payment upserts go to the store as one batch (store.UpsertPaymentsBatch: links,
+// checks and the multi-row upsert in one statement); other records are written one by one, in
+// page order.
 func applyRecords(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, integrationID int64, recs []connector.Record) (store.SyncCounts, string, error) {
 	var c store.SyncCounts
 	var problem string
-	for _, rec := range recs {
+	for i := 0; i < len(recs); {
+		if j := paymentRun(recs, i); j > i {
+			if err := applyPayments(ctx, db, tx, orgID, integrationID, recs[i:j], &c, &problem); err != nil {
+				return c, problem, err
+			}
+			i = j
+			continue
+		}
+		rec := recs[i]
+		i++
 		if rec.Problem != "" {
 			c.Skipped++
 			problem = rec.Problem
@@ -35,13 +48,12 @@ func applyRecords(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, integrati
 		}
 		created, err := upsertRecord(ctx, db, tx, orgID, integrationID, rec)
 		if err != nil {
-			if _, probe := tx.Exec(ctx, "select 1"); probe != nil {
-				// The statement failed inside PostgreSQL: the transaction is gone, so is the page.
-				return c, problem, &connector.Error{Class: connector.ClassBadData,
-					Err: fmt.Errorf("%s %s: %w", rec.Kind, rec.ExternalID, err)}
+			skipped, abort := skipOrAbort(ctx, tx, rec, err)
+			if abort != nil {
+				return c, problem, abort
 			}
 			c.Skipped++
-			problem = fmt.Sprintf("%s %s skipped: %v", rec.Kind, rec.ExternalID, err)
+			problem = skipped
 			continue
 		}
 		if created {
@@ -53,7 +65,18 @@ func applyRecords(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, integrati
 	return c, problem, nil
 }
 
-// upsertRecord writes one record, resolving its links to other records first.
+// skipOrAbort decides what a failed record does to its page: a statement that failed inside
+// PostgreSQL has taken the transaction, and so the page, with it (bad_data); anything else
+// skips the record with a problem message.
+func skipOrAbort(ctx context.Context, tx pgx.Tx, rec connector.Record, err error) (problem string, abort error) {
+	if _, probe := tx.Exec(ctx, "select 1"); probe != nil {
+		return "", &connector.Error{Class: connector.ClassBadData, Err: fmt.Errorf("%s %s: %w", rec.Kind, rec.ExternalID, err)}
+	}
+	return fmt.Sprintf("%s %s skipped: %v", rec.Kind, rec.ExternalID, err), nil
+}
+
+// upsertRecord writes one record, resolving its links to other records first. (Payments go to
+// applyPayments, in batches.)
 func upsertRecord(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, iid int64, rec connector.Record) (bool, error) {
 	ext := func(row string) string {
 		if row != "" {
@@ -73,20 +96,6 @@ func upsertRecord(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, iid int64
 	}
 	var err error
 	switch row := rec.Row.(type) {
-	case store.PaymentRow:
-		row.IntegrationID, row.ExternalID = iid, ext(row.ExternalID)
-		if row.InvoiceID, err = link(connector.KindInvoice, row.InvoiceID); err != nil {
-			return false, err
-		}
-		if row.BookingID, err = link(connector.KindBooking, row.BookingID); err != nil {
-			return false, err
-		}
-		if row.BookingID == nil && row.InvoiceID == nil {
-			if row.BookingID, err = bookingFor(ctx, db, tx, rec); err != nil {
-				return false, err
-			}
-		}
-		return db.UpsertPayment(ctx, tx, orgID, row)
 	case store.ClientRow:
 		row.IntegrationID, row.ExternalID = iid, ext(row.ExternalID)
 		return db.UpsertClient(ctx, tx, orgID, row)
@@ -151,4 +160,67 @@ func bookingFor(ctx context.Context, db *store.DB, tx pgx.Tx, rec connector.Reco
 		return db.BookingByClientEmail(ctx, tx, email)
 	}
 	return nil, nil
+}
+
+// paymentRun returns the end of the run of records from i on that applyPayments writes in one
+// batch: payment upserts, and records with a problem (which write nothing); i when recs[i] is
+// neither.
+func paymentRun(recs []connector.Record, i int) int {
+	j := i
+	for ; j < len(recs); j++ {
+		rec := recs[j]
+		if rec.Problem != "" {
+			continue
+		}
+		if _, ok := rec.Row.(store.PaymentRow); !ok || rec.Deleted {
+			break
+		}
+	}
+	return j
+}
+
+// applyPayments writes a run of payment records with one batch upsert, which resolves their
+// links as upsertRecord would: the invoice and booking the integration delivered under the
+// linked external ids, else the supplier's booking reference, then the client's email.
+func applyPayments(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, iid int64, recs []connector.Record, c *store.SyncCounts, problem *string) error {
+	problems := make([]string, len(recs))
+	rows := make([]store.PaymentUpsert, 0, len(recs))
+	at := make([]int, 0, len(recs)) // rows[k] is recs[at[k]]
+	for i, rec := range recs {
+		if rec.Problem != "" {
+			problems[i] = rec.Problem
+			continue
+		}
+		row := rec.Row.(store.PaymentRow)
+		row.IntegrationID = iid
+		if row.ExternalID == "" {
+			row.ExternalID = rec.ExternalID
+		}
+		rows = append(rows, store.PaymentUpsert{PaymentRow: row, InvoiceExternalID: rec.Links[connector.KindInvoice],
+			BookingExternalID: rec.Links[connector.KindBooking], BookingRef: rec.BookingRef, ClientEmail: rec.ClientEmail})
+		at = append(at, i)
+	}
+	res, err := db.UpsertPaymentsBatch(ctx, tx, orgID, rows)
+	if err != nil {
+		if _, probe := tx.Exec(ctx, "select 1"); probe != nil {
+			return &connector.Error{Class: connector.ClassBadData, Err: fmt.Errorf("%d payments from %s: %w", len(rows), recs[0].ExternalID, err)}
+		}
+		res = store.PaymentBatchResult{} // nothing was written: every payment of the run is skipped
+		for k := range rows {
+			res.Skipped = append(res.Skipped, store.SkippedPayment{Index: k, Err: err})
+		}
+	}
+	for _, s := range res.Skipped {
+		rec := recs[at[s.Index]]
+		problems[at[s.Index]] = fmt.Sprintf("%s %s skipped: %v", rec.Kind, rec.ExternalID, s.Err)
+	}
+	c.Created += res.Created
+	c.Updated += res.Updated
+	for _, p := range problems {
+		if p != "" {
+			c.Skipped++
+			*problem = p
+		}
+	}
+	return nil
 }

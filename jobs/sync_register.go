@@ -112,6 +112,13 @@ type syncDeps struct {
 // registerSync adds the sync workers and the scheduling periodic job.
 func (r *Runner) registerSync(workers *river.Workers, rc *river.Config, cfg Config) error {
 	sc := cfg.Sync.withDefaults()
+	if sc.OnAutoPause == nil {
+		// A paused integration raises a sync_failure alert through the alerting runner.
+		sc.OnAutoPause = func(ctx context.Context, p AutoPause) error {
+			return r.RaiseIntegrationAlert(ctx, IntegrationAlert{OrgID: p.OrgID, IntegrationID: p.IntegrationID,
+				PublicID: p.PublicID, Provider: p.Provider, Failures: p.Failures, LastError: p.LastError})
+		}
+	}
 	d := &syncDeps{db: r.db, log: r.log.With("component", "sync"), keys: cfg.Keys, cfg: sc, now: cfg.Now,
 		http: &http.Client{Timeout: sc.HTTPTimeout}}
 	river.AddWorker(workers, &SyncWorker{d: d})

@@ -70,8 +70,8 @@ type KPIs struct {
 	SourceFreshness        []SourceFreshness `json:"source_freshness"`
 	UnansweredInquiries24h int               `json:"unanswered_inquiries_24h"`
 	CapacityCalendar       []CapacityDay     `json:"capacity_calendar"`
-	UpcomingWeddings       []UpcomingWedding `json:"upcoming_weddings"`
-	OverbookedDates        []string          `json:"overbooked_dates"` // YYYY-MM-DD, ascending
+	UpcomingWeddings       []UpcomingWedding `json:"upcoming_weddings"` // the soonest UpcomingWeddingsMax
+	OverbookedDates        []string          `json:"overbooked_dates"`  // YYYY-MM-DD, ascending
 	// Periods are the figures of the dashboard's period switch (store/kpi_periods.go).
 	Periods []PeriodFigures `json:"periods"`
 }
@@ -120,6 +120,11 @@ type CapacityDay struct {
 	Bookings     int    `json:"bookings"`
 	IsWeddingDay bool   `json:"is_wedding_day"`
 }
+
+// UpcomingWeddingsMax caps KPIs.UpcomingWeddings: the dashboard lists the soonest weddings of the
+// next 30 days, and UpcomingWeddings30d says how many there are in all, so a supplier with
+// thousands of weddings a month still gets a snapshot (and a page) of bounded size.
+const UpcomingWeddingsMax = 100
 
 // UpcomingWedding is a counting booking whose wedding is in today..today+30.
 type UpcomingWedding struct {

@@ -15,10 +15,14 @@ import (
 const revenueHistoryMonths = 48
 
 // ComputeKPIs computes every KPI of orgID as of now in one consistent snapshot (a read-only
-// REPEATABLE READ transaction scoped to the organization).
+// REPEATABLE READ transaction scoped to the organization). First, in a short transaction of its
+// own, it compacts the organization's payment_days (see CompactPaymentDays).
 func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPIs, error) {
 	if orgID <= 0 {
 		return nil, fmt.Errorf("compute kpis: no organization")
+	}
+	if err := db.CompactPaymentDays(ctx, orgID); err != nil {
+		return nil, fmt.Errorf("compute kpis: %w", err)
 	}
 	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -38,10 +42,21 @@ func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPI
 	return k, nil
 }
 
+// CompactPaymentDays merges the delta rows that payment writes append to payment_days into one
+// row per currency and local date. The totals are exact either way; compacting keeps the revenue
+// queries reading about one row per day. Safe to run at any time.
+func (db *DB) CompactPaymentDays(ctx context.Context, orgID int64) error {
+	return wrap("compact payment days", db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, sqlCompactPaymentDays, orgID)
+		return err
+	}))
+}
+
 // ComputeKPIsTx is ComputeKPIs inside a transaction the caller has already scoped to orgID with
 // ScopeTx (use REPEATABLE READ for a consistent snapshot). It makes two round trips (the
-// organization, then one batch of every query) and sets jit = off and work_mem = 16MB for the
-// rest of the transaction. now is the instant the KPIs are computed for (ComputedAt).
+// organization, then one batch of every query) and, for the rest of the transaction, turns JIT
+// and parallel plans off and sets work_mem = 16MB. now is the instant the KPIs are computed for
+// (ComputedAt).
 func ComputeKPIsTx(ctx context.Context, tx pgx.Tx, orgID int64, now time.Time) (*KPIs, error) {
 	k := &KPIs{OrgID: orgID, ComputedAt: now}
 	var days []int16
@@ -70,29 +85,23 @@ func ComputeKPIsTx(ctx context.Context, tx pgx.Tx, orgID int64, now time.Time) (
 // kpiWindows holds the local dates of every window, as UTC midnights (civil dates).
 type kpiWindows struct {
 	today, tomorrow   time.Time
-	monthStart        time.Time // first day of this month
-	lyStart, lyEnd    time.Time // same window last year: lyStart .. lyEnd exclusive
 	ltmStart          time.Time // today-364
 	d90Start          time.Time // today-89
 	months            []time.Time
 	nextMonth, after6 time.Time // first days of month+1 and month+7
+	periods           []periodWindow
 }
 
 func newKPIWindows(today time.Time) kpiWindows {
-	y, m, d := today.Date()
+	y, m, _ := today.Date()
 	w := kpiWindows{today: today, tomorrow: today.AddDate(0, 0, 1)}
-	w.monthStart = civil(y, m, 1)
-	lyDay := d
-	if m == time.February && d == 29 {
-		lyDay = 28
-	}
-	w.lyStart, w.lyEnd = civil(y-1, m, 1), civil(y-1, m, lyDay).AddDate(0, 0, 1)
 	w.ltmStart = today.AddDate(0, 0, -364)
 	w.d90Start = today.AddDate(0, 0, -89)
 	for i := -revenueHistoryMonths; i <= 0; i++ {
 		w.months = append(w.months, civil(y, m+time.Month(i), 1))
 	}
 	w.nextMonth, w.after6 = civil(y, m+1, 1), civil(y, m+1+forecastHorizon, 1)
+	w.periods = periodWindows(today)
 	return w
 }
 
@@ -105,10 +114,9 @@ type kpiCollector struct {
 	k *KPIs
 	w kpiWindows
 
-	revenue               []int64 // per month of w.months
-	lyRevenue             int64
-	ltmBookingsN          int64
-	inqD90, inqBooked     int64
+	revenue               *segments // net: every month of w.months and every period window
+	bookings              *segments // counting, counting in the org's currency, their contracts
+	inquiries             *segments // received, booked
 	respN, respLo, respHi int64
 	weddingCounts         map[string]int
 	reviewsSum            int64
@@ -120,37 +128,17 @@ type kpiCollector struct {
 func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
 	k, w := c.k, c.w
 	tz, cur := k.Timezone, k.Currency
-	// Revenue segments: every month start, the LTM and last-year window bounds, and tomorrow.
-	bounds := append(slices.Clone(w.months), w.ltmStart, w.lyStart, w.lyEnd, w.tomorrow)
-	slices.SortFunc(bounds, func(a, b time.Time) int { return a.Compare(b) })
-	bounds = slices.CompactFunc(bounds, func(a, b time.Time) bool { return a.Equal(b) })
-	c.revenue = make([]int64, len(w.months))
-	b.Queue(sqlRevenue, org, tz, cur, bounds).Query(func(rows pgx.Rows) error {
-		var i int
-		var v int64
-		_, err := pgx.ForEachRow(rows, []any{&i, &v}, func() error {
-			if i < 1 || i >= len(bounds) {
-				return fmt.Errorf("revenue: segment %d out of range", i)
-			}
-			start := bounds[i-1]
-			m := (start.Year()-w.months[0].Year())*12 + int(start.Month()-w.months[0].Month())
-			c.revenue[m] += v
-			if !start.Before(w.ltmStart) {
-				k.RevenueLTM += v
-			}
-			if !start.Before(w.lyStart) && start.Before(w.lyEnd) {
-				c.lyRevenue += v
-			}
-			return nil
-		})
-		return wrap("revenue", err)
-	})
-	b.Queue(sqlBookings, org, tz, cur, w.monthStart, w.tomorrow, w.lyStart, w.lyEnd, w.ltmStart).QueryRow(func(row pgx.Row) error {
-		return wrap("bookings", row.Scan(&k.BookingsMTD, &k.BookingsMTDLastYear, &k.BookedValueLTM, &c.ltmBookingsN))
-	})
-	b.Queue(sqlInquiries, org, tz, w.monthStart, w.tomorrow, w.lyStart, w.lyEnd, w.d90Start).QueryRow(func(row pgx.Row) error {
-		return wrap("inquiries", row.Scan(&k.InquiriesMTD, &k.InquiriesMTDLastYear, &c.inqD90, &c.inqBooked))
-	})
+	// Every window starts on a bound and ends the day before one, so it is a union of segments.
+	var periodBounds []time.Time
+	for _, p := range w.periods {
+		periodBounds = append(periodBounds, p.bounds()...)
+	}
+	c.revenue = newSegments(slices.Concat(w.months, periodBounds, []time.Time{w.tomorrow})...)
+	b.Queue(sqlRevenue, org, cur, c.revenue.bounds).Query(c.revenue.read("revenue", 1))
+	c.bookings = newSegments(slices.Concat(periodBounds, []time.Time{w.tomorrow})...)
+	b.Queue(sqlBookingSegments, org, tz, cur, c.bookings.bounds).Query(c.bookings.read("bookings", 3))
+	c.inquiries = newSegments(slices.Concat(periodBounds, []time.Time{w.d90Start, w.tomorrow})...)
+	b.Queue(sqlInquirySegments, org, tz, c.inquiries.bounds).Query(c.inquiries.read("inquiries", 2))
 	b.Queue(sqlResponseMedian, org, tz, w.d90Start, w.tomorrow).QueryRow(func(row pgx.Row) error {
 		return wrap("response time", row.Scan(&c.respN, &c.respLo, &c.respHi))
 	})
@@ -175,7 +163,7 @@ func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
 		})
 		return wrap("wedding dates", err)
 	})
-	b.Queue(sqlUpcoming, org, w.today, w.today.AddDate(0, 0, 30)).Query(func(rows pgx.Rows) error {
+	b.Queue(sqlUpcoming, org, w.today, w.today.AddDate(0, 0, 30), UpcomingWeddingsMax).Query(func(rows pgx.Rows) error {
 		var u UpcomingWedding
 		var d time.Time
 		_, err := pgx.ForEachRow(rows, []any{&u.BookingID, &d, &u.ClientName, &u.ContractAmount, &u.Currency, &u.BalanceDue}, func() error {
@@ -188,18 +176,18 @@ func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
 	b.Queue(sqlOwed, org, cur).QueryRow(func(row pgx.Row) error {
 		return wrap("outstanding", row.Scan(&k.OutstandingBalance, &k.ForeignCurrencyRows))
 	})
-	b.Queue(sqlInvoices, org, cur, w.today, w.today.AddDate(0, 0, 89)).QueryRow(func(row pgx.Row) error {
-		return wrap("invoices", row.Scan(&k.OverdueAmount, &k.OverdueInvoices, &k.ScheduledNext90d))
-	})
 	c.committed = map[string]int64{}
-	b.Queue(sqlCommitted, org, cur, w.nextMonth, w.after6).Query(func(rows pgx.Rows) error {
-		var m string
-		var v int64
-		_, err := pgx.ForEachRow(rows, []any{&m, &v}, func() error {
-			c.committed[m] = v
+	b.Queue(sqlInvoices, org, cur, w.today, w.today.AddDate(0, 0, 89), w.nextMonth, w.after6).Query(func(rows pgx.Rows) error {
+		var due time.Time
+		var overdue, overdueN, scheduled, committed int64
+		_, err := pgx.ForEachRow(rows, []any{&due, &overdue, &overdueN, &scheduled, &committed}, func() error {
+			k.OverdueAmount += overdue
+			k.OverdueInvoices += int(overdueN)
+			k.ScheduledNext90d += scheduled
+			c.committed[due.Format("2006-01")] += committed
 			return nil
 		})
-		return wrap("committed", err)
+		return wrap("invoices", err)
 	})
 	b.Queue(sqlReviews, org, tz, w.ltmStart, w.tomorrow).QueryRow(func(row pgx.Row) error {
 		return wrap("reviews", row.Scan(&k.Reviews12m, &c.reviewsSum))
@@ -210,10 +198,10 @@ func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
 	y := w.today.Year()
 	c.seasonCounts = map[[2]int]int64{}
 	b.Queue(sqlSeasonCounts, org, civil(y-3, 1, 1), civil(y, 1, 1)).Query(func(rows pgx.Rows) error {
-		var yy, mm int
+		var d time.Time
 		var n int64
-		_, err := pgx.ForEachRow(rows, []any{&yy, &mm, &n}, func() error {
-			c.seasonCounts[[2]int{yy, mm}] = n
+		_, err := pgx.ForEachRow(rows, []any{&d, &n}, func() error {
+			c.seasonCounts[[2]int{d.Year(), int(d.Month())}] += n
 			return nil
 		})
 		return wrap("seasonality", err)
@@ -231,26 +219,38 @@ func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
 // finish derives everything that is computed from the query results.
 func (c *kpiCollector) finish() {
 	k, w := c.k, c.w
-	last := len(c.revenue) - 1
-	k.RevenueMTD, k.RevenueMTDLastYear = c.revenue[last], c.lyRevenue
-	k.RevenueMTDChangePct = pctChange(k.RevenueMTD, k.RevenueMTDLastYear)
-	for i, m := range w.months {
-		if m.Year() == w.today.Year() {
-			k.RevenueYTD += c.revenue[i]
-		}
-		if i > last-24 {
-			k.RevenueByMonth = append(k.RevenueByMonth, MonthAmount{Month: m.Format("2006-01"), Amount: c.revenue[i]})
-		}
+	byKey := map[string]PeriodFigures{}
+	for _, p := range w.periods {
+		f := p.figures(c.revenue, c.bookings, c.inquiries)
+		k.Periods = append(k.Periods, f)
+		byKey[f.Key] = f
 	}
-
-	k.BookingsMTDChangePct = pctChange(int64(k.BookingsMTD), int64(k.BookingsMTDLastYear))
-	if c.ltmBookingsN > 0 {
-		v := roundRat(big.NewRat(k.BookedValueLTM, c.ltmBookingsN))
+	// The MTD, YTD and LTM KPIs are the period figures themselves, so they always agree.
+	mtd, ytd, ltm := byKey["mtd"], byKey["ytd"], byKey["ltm"]
+	k.RevenueMTD, k.RevenueMTDLastYear, k.RevenueMTDChangePct = mtd.Revenue, mtd.RevenueLastYear, mtd.RevenueChangePct
+	k.RevenueYTD, k.RevenueLTM = ytd.Revenue, ltm.Revenue
+	k.BookingsMTD, k.BookingsMTDLastYear, k.BookingsMTDChangePct = mtd.Bookings, mtd.BookingsLastYear, mtd.BookingsChangePct
+	k.InquiriesMTD, k.InquiriesMTDLastYear = mtd.Inquiries, mtd.InquiriesLastYear
+	k.BookedValueLTM = ltm.BookedValue
+	if n := c.bookings.sum(w.ltmStart, w.today, 1); n > 0 {
+		v := roundRat(big.NewRat(k.BookedValueLTM, n))
 		k.AvgBookingValueLTM = &v
 	}
-	if c.inqD90 > 0 {
-		s := roundQuo64(100*c.inqBooked, c.inqD90, 1)
+	if n := c.inquiries.sum(w.d90Start, w.today, 0); n > 0 {
+		s := roundQuo64(100*c.inquiries.sum(w.d90Start, w.today, 1), n, 1)
 		k.ConversionRate90d = &s
+	}
+
+	history := make([]int64, len(w.months)) // monthly net revenue, the current month up to today
+	for i, m := range w.months {
+		end := w.today
+		if i+1 < len(w.months) {
+			end = w.months[i+1].AddDate(0, 0, -1)
+		}
+		history[i] = c.revenue.sum(m, end, 0)
+		if i >= len(w.months)-24 {
+			k.RevenueByMonth = append(k.RevenueByMonth, MonthAmount{Month: m.Format("2006-01"), Amount: history[i]})
+		}
 	}
 	if c.respN > 0 { // median = (lo + hi) / 2 microseconds, in hours
 		s := roundQuo(new(big.Int).Add(big.NewInt(c.respLo), big.NewInt(c.respHi)), big.NewInt(2*3600*1000000), 1)
@@ -263,7 +263,7 @@ func (c *kpiCollector) finish() {
 	c.capacity()
 	c.seasonality()
 
-	f := ForecastRevenue(c.revenue)
+	f := ForecastRevenue(history)
 	k.ForecastMAPE12m, k.ForecastBaselineMAPE12m = f.MAPE, f.BaselineMAPE
 	for h := range forecastHorizon {
 		m := w.nextMonth.AddDate(0, h, 0).Format("2006-01")

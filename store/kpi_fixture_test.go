@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/store/storetest"
@@ -32,6 +34,7 @@ type kpiFixture struct {
 }
 
 type fxPayment struct {
+	ID               int64 // set by pay
 	Booking          int64 // 0 = none
 	Amount, Refunded int64
 	Currency, Status string
@@ -108,8 +111,9 @@ func (f *kpiFixture) pay(p fxPayment) {
 	if p.Booking != 0 {
 		booking = p.Booking
 	}
-	f.exec(`insert into payments (org_id, booking_id, amount, refunded_amount, currency, status, paid_at)
-		values ($1, $2, $3, $4, $5, $6, $7)`, f.org, booking, p.Amount, p.Refunded, p.Currency, p.Status, p.PaidAt)
+	require.NoError(f.t, f.env.Admin.QueryRow(context.Background(), `insert into payments (org_id, booking_id, amount,
+		refunded_amount, currency, status, paid_at) values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+		f.org, booking, p.Amount, p.Refunded, p.Currency, p.Status, p.PaidAt).Scan(&p.ID))
 	f.payments = append(f.payments, p)
 }
 
@@ -242,10 +246,76 @@ func (f *kpiFixture) randomFill(seed uint64, anchors []time.Time) {
 	for range 150 {
 		f.review(fxReview{Rating: 1 + rng.IntN(5), ReceivedAt: when()})
 	}
+	f.mutate(rng, ids)
 	ok := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	f.integrate(fxIntegration{Provider: "stripe", Status: "healthy", LastSuccessAt: &ok})
 	f.integrate(fxIntegration{Provider: "google_calendar", Status: "paused", LastSuccessAt: &ok})
 	f.integrate(fxIntegration{Provider: "honeybook", Status: "failing"})
+}
+
+// mutate changes and deletes some of the payments and bookings as the app role (row level
+// security applies, as for every write path), so the net paid per booking that migration 0006
+// keeps in bookings.paid_net is checked after updates, deletes, relinks, refunds, currency
+// changes and deleted bookings, not only after inserts.
+func (f *kpiFixture) mutate(rng *rand.Rand, bookings []int64) {
+	f.t.Helper()
+	ctx := context.Background()
+	write := func(sql string, args ...any) {
+		f.t.Helper()
+		require.NoError(f.t, f.env.DB.QuietWriteOrg(ctx, f.org, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, sql, args...)
+			return err
+		}), sql)
+	}
+	statuses := []string{"succeeded", "partially_refunded", "refunded", "pending", "failed"}
+	for range 150 {
+		i := rng.IntN(len(f.payments))
+		p := &f.payments[i]
+		switch rng.IntN(4) {
+		case 0: // a refund or a status change
+			p.Status = statuses[rng.IntN(len(statuses))]
+			p.Refunded = 0
+			switch p.Status {
+			case "partially_refunded":
+				p.Refunded = rng.Int64N(p.Amount + 1)
+			case "refunded":
+				p.Refunded = p.Amount
+			}
+			write(`update payments set status = $2, refunded_amount = $3 where id = $1`, p.ID, p.Status, p.Refunded)
+		case 1: // linked to another booking, or unlinked
+			p.Booking = 0
+			if rng.IntN(4) > 0 {
+				p.Booking = bookings[rng.IntN(len(bookings))]
+			}
+			write(`update payments set booking_id = nullif($2, 0) where id = $1`, p.ID, p.Booking)
+		case 2: // another currency
+			p.Currency = []string{f.cur, "EUR"}[rng.IntN(2)]
+			write(`update payments set currency = $2 where id = $1`, p.ID, p.Currency)
+		case 3:
+			write(`delete from payments where id = $1`, p.ID)
+			f.payments = slices.Delete(f.payments, i, i+1)
+		}
+	}
+	for range 6 { // a booking's currency changes
+		id := bookings[rng.IntN(len(bookings))]
+		i := slices.IndexFunc(f.bookings, func(b fxBooking) bool { return b.ID == id })
+		if i < 0 {
+			continue
+		}
+		f.bookings[i].Currency = []string{f.cur, "EUR"}[rng.IntN(2)]
+		write(`update bookings set currency = $2 where id = $1`, id, f.bookings[i].Currency)
+	}
+	for range 3 { // a booking is deleted: its invoices go, its payments stay unlinked
+		id := bookings[rng.IntN(len(bookings))]
+		write(`delete from bookings where id = $1`, id)
+		f.bookings = slices.DeleteFunc(f.bookings, func(b fxBooking) bool { return b.ID == id })
+		f.invoices = slices.DeleteFunc(f.invoices, func(i fxInvoice) bool { return i.Booking == id })
+		for j := range f.payments {
+			if f.payments[j].Booking == id {
+				f.payments[j].Booking = 0
+			}
+		}
+	}
 }
 
 // check computes the KPIs at now and compares every one with the oracle.
@@ -282,6 +352,17 @@ func (f *kpiFixture) check(now time.Time) *store.KPIs {
 			require.True(f.t, o.fresh[i].LastSuccessAt.Equal(*k.SourceFreshness[i].LastSuccessAt))
 		}
 	}
+	require.Equal(f.t, o.periods, k.Periods, at)
+	// The switch's figures are the KPIs themselves where they overlap.
+	require.Equal(f.t, store.PeriodKeys, []string{k.Periods[0].Key, k.Periods[1].Key, k.Periods[2].Key, k.Periods[3].Key})
+	mtd, ytd, ltm := k.Periods[0], k.Periods[2], k.Periods[3]
+	require.Equal(f.t, []any{k.RevenueMTD, k.RevenueMTDLastYear, k.RevenueMTDChangePct, k.BookingsMTD, k.BookingsMTDLastYear,
+		k.BookingsMTDChangePct, k.InquiriesMTD, k.InquiriesMTDLastYear},
+		[]any{mtd.Revenue, mtd.RevenueLastYear, mtd.RevenueChangePct, mtd.Bookings, mtd.BookingsLastYear,
+			mtd.BookingsChangePct, mtd.Inquiries, mtd.InquiriesLastYear}, at)
+	require.Equal(f.t, k.RevenueYTD, ytd.Revenue, at)
+	require.Equal(f.t, k.RevenueLTM, ltm.Revenue, at)
+	require.Equal(f.t, k.BookedValueLTM, ltm.BookedValue, at)
 	require.Len(f.t, k.Forecast, 6)
 	for h, fm := range k.Forecast {
 		require.Equal(f.t, o.months[h], fm.Month, at)

@@ -76,6 +76,7 @@ type oracle struct {
 	overbooked []string
 	calendar   []store.CapacityDay
 	fresh      []store.SourceFreshness
+	periods    []store.PeriodFigures
 }
 
 func (f *kpiFixture) expect(now time.Time) oracle {
@@ -242,6 +243,7 @@ func (f *kpiFixture) expect(now time.Time) oracle {
 		a, b := o.upcoming[i], o.upcoming[j]
 		return a.Date < b.Date || a.Date == b.Date && a.BookingID < b.BookingID
 	})
+	o.upcoming = o.upcoming[:min(len(o.upcoming), store.UpcomingWeddingsMax)]
 	var overdue, overdueN, scheduled int64
 	nextMonth := civilDay(y, m+1, 1)
 	o.committed = make([]int64, 6)
@@ -295,6 +297,21 @@ func (f *kpiFixture) expect(now time.Time) oracle {
 		s["satisfaction_avg_12m"] = rounded(ratings, nReviews, 2)
 	}
 
+	// The period switch: this month, quarter and year to date and the LTM window, each against
+	// the same month and day numbers one year earlier (the LTM's: the 365 dates ending there).
+	quarter := civilDay(y, m-(m-1)%3, 1)
+	for _, p := range []struct {
+		key, label   string
+		from, lyFrom time.Time
+	}{
+		{"mtd", "Month to date", monthStart, lyLo},
+		{"qtd", "Quarter to date", quarter, civilDay(y-1, quarter.Month(), 1)},
+		{"ytd", "Year to date", civilDay(y, 1, 1), civilDay(y-1, 1, 1)},
+		{"ltm", "Last 12 months", ltm, lyHi.AddDate(0, 0, -364)},
+	} {
+		o.periods = append(o.periods, f.period(p.key, p.label, p.from, today, p.lyFrom, lyHi))
+	}
+
 	o.season = f.seasonality(y)
 	s["forecast_baseline_mape_12m"], s["forecast_mape_12m"] = backtest(o.history, func(h []int64) int64 { return h[len(h)-12] }),
 		backtest(o.history, func(h []int64) int64 { return store.ForecastModel(h, 1) })
@@ -313,6 +330,48 @@ func (f *kpiFixture) expect(now time.Time) oracle {
 	}
 	sort.SliceStable(o.fresh, func(i, j int) bool { return o.fresh[i].Provider < o.fresh[j].Provider })
 	return o
+}
+
+// period is the figures of one period of the switch: from .. to against lyFrom .. lyTo.
+func (f *kpiFixture) period(key, label string, from, to, lyFrom, lyTo time.Time) store.PeriodFigures {
+	p := store.PeriodFigures{Key: key, Label: label, From: from.Format("2006-01-02"), To: to.Format("2006-01-02"),
+		Revenue: f.revenue(from, to), RevenueLastYear: f.revenue(lyFrom, lyTo)}
+	for _, b := range f.bookings {
+		if b.Status == "cancelled" {
+			continue
+		}
+		bd := f.day(b.BookedAt)
+		if between(bd, from, to) {
+			p.Bookings++
+			if b.Currency == f.cur {
+				p.BookedValue += b.Contract
+			}
+		}
+		if between(bd, lyFrom, lyTo) {
+			p.BookingsLastYear++
+		}
+	}
+	for _, q := range f.inquiries {
+		qd := f.day(q.ReceivedAt)
+		if between(qd, from, to) {
+			p.Inquiries++
+		}
+		if between(qd, lyFrom, lyTo) {
+			p.InquiriesLastYear++
+		}
+	}
+	p.RevenueChangePct = pctPtr(p.Revenue, p.RevenueLastYear)
+	p.BookingsChangePct = pctPtr(int64(p.Bookings), int64(p.BookingsLastYear))
+	p.InquiriesChangePct = pctPtr(int64(p.Inquiries), int64(p.InquiriesLastYear))
+	return p
+}
+
+func pctPtr(cur, prev int64) *string {
+	if prev == 0 {
+		return nil
+	}
+	s := pct(cur, prev)
+	return &s
 }
 
 // backtest is forecast_mape_12m's definition over the 12 complete months before the last entry.

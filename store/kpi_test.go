@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -42,6 +43,8 @@ func TestKPIMatchesOracle(t *testing.T) {
 		utc("2026-03-01T03:30:00Z"), // Feb 28 22:30 local
 		utc("2026-03-01T05:30:00Z"), // Mar 1 00:30 local
 		utc("2026-03-08T07:30:00Z"), // the morning clocks spring forward
+		utc("2026-04-01T03:59:00Z"), // Mar 31 23:59 local: the last minute of a quarter
+		utc("2026-04-01T04:00:00Z"), // Apr 1 00:00 local: the first of the next
 		utc("2026-06-15T16:00:00Z"),
 		utc("2026-11-01T06:30:00Z"), // the night clocks fall back
 		utc("2027-01-01T04:59:59Z"), // Dec 31 23:59:59 local
@@ -59,6 +62,8 @@ func TestKPIMatchesOracle(t *testing.T) {
 		utc("2026-12-31T11:30:00Z"), // Jan 1 2027 00:30 local
 		utc("2026-04-04T14:30:00Z"), // the night clocks fall back
 		utc("2026-09-26T14:30:00Z"), // the night clocks spring forward
+		utc("2026-09-30T10:30:00Z"), // Sep 30 23:30 local: the end of a quarter
+		utc("2026-09-30T11:30:00Z"), // Oct 1 00:30 local
 		utc("2027-02-28T11:30:00Z"), // Mar 1 00:30 local
 		utc("2028-02-29T10:30:00Z"), // Feb 29 23:30 local
 		utc("2028-02-29T11:30:00Z"), // Mar 1 00:30 local
@@ -277,6 +282,24 @@ func TestKPICapacityAndOverbooking(t *testing.T) {
 	require.Len(t, k.UpcomingWeddings, 7)
 }
 
+// TestKPIUpcomingWeddingsAreCapped: a supplier with more weddings in the next 30 days than the
+// dashboard lists gets the soonest ones, and the count of all of them.
+func TestKPIUpcomingWeddingsAreCapped(t *testing.T) {
+	t.Parallel()
+	env := storetest.New(t)
+	f := newFixture(t, env, "America/New_York", "USD")
+	f.setCapacity([]int{5, 6, 0}, 100)
+	at := f.local(2026, 1, 2, 9, 0)
+	for i := range store.UpcomingWeddingsMax + 20 {
+		f.book(fxBooking{WeddingDate: fmt.Sprintf("2026-06-%02d", 30-i%10), BookedAt: at, Contract: 100})
+	}
+	k := f.check(f.local(2026, 6, 20, 12, 0))
+	require.Len(t, k.UpcomingWeddings, store.UpcomingWeddingsMax)
+	require.Equal(t, store.UpcomingWeddingsMax+20, k.UpcomingWeddings30d)
+	require.Equal(t, "2026-06-21", k.UpcomingWeddings[0].Date)
+	require.Equal(t, "2026-06-29", k.UpcomingWeddings[len(k.UpcomingWeddings)-1].Date) // 12 a day from the 21st
+}
+
 func TestKPISeasonalityUsesCompleteYearsSinceTheFirstWedding(t *testing.T) {
 	t.Parallel()
 	env := storetest.New(t)
@@ -383,4 +406,89 @@ func TestKPIUnansweredInquiries24h(t *testing.T) {
 	k := f.check(now)
 	require.Equal(t, 3, k.UnansweredInquiries24h)
 	require.Equal(t, "3", raw(t, k, "unanswered_inquiries_24h"))
+}
+
+// TestKPIPeriodWindows checks the windows of the period switch by hand: each record sits on the
+// first or last instant of a window, and the amounts are powers of ten, so each sum spells out
+// which records it holds.
+func TestKPIPeriodWindows(t *testing.T) {
+	t.Parallel()
+	env := storetest.New(t)
+	f := newFixture(t, env, "America/New_York", "USD")
+	for _, p := range []struct {
+		at     time.Time
+		amount int64
+	}{
+		{f.local(2026, 2, 28, 12, 0), 1},          // in no window
+		{f.local(2026, 3, 1, 0, 0), 10},           // the first day of last year's LTM
+		{f.local(2027, 1, 1, 0, 0), 100},          // last year's quarter and year
+		{f.local(2027, 2, 28, 23, 59), 1000},      // the last day of every window last year
+		{f.local(2027, 3, 1, 12, 0), 10000},       // between last year's LTM and this one
+		{f.local(2027, 3, 2, 0, 0), 100_000},      // the first day of the LTM
+		{f.local(2027, 12, 31, 23, 59), 1000_000}, // LTM only
+		{f.local(2028, 1, 1, 0, 0), 10_000_000},   // quarter, year and LTM
+		{f.local(2028, 2, 29, 12, 0), 100_000_000},
+	} {
+		f.pay(fxPayment{Amount: p.amount, PaidAt: p.at})
+	}
+	k := f.check(f.local(2028, 2, 29, 12, 0))
+	type rev struct {
+		from        string
+		now, before int64
+	}
+	want := map[string]rev{"mtd": {"2028-02-01", 100_000_000, 1000}, "qtd": {"2028-01-01", 110_000_000, 1100},
+		"ytd": {"2028-01-01", 110_000_000, 1100}, "ltm": {"2027-03-02", 111_100_000, 1110}}
+	require.Len(t, k.Periods, 4)
+	for i, p := range k.Periods {
+		require.Equal(t, store.PeriodKeys[i], p.Key)
+		w := want[p.Key]
+		require.Equal(t, w, rev{p.From, p.Revenue, p.RevenueLastYear}, p.Key)
+		require.Equal(t, "2028-02-29", p.To)
+	}
+	require.Equal(t, "Quarter to date", k.Periods[1].Label)
+	require.Equal(t, "9999900.0", *k.Periods[0].RevenueChangePct)
+
+	g := newFixture(t, env, "America/New_York", "USD")
+	for _, b := range []fxBooking{
+		{BookedAt: g.local(2025, 5, 15, 23, 59), Contract: 1},                         // last year's windows
+		{BookedAt: g.local(2025, 5, 16, 0, 0), Contract: 10},                          // the first day of the LTM
+		{BookedAt: g.local(2026, 3, 31, 23, 59), Contract: 100},                       // year, not quarter
+		{BookedAt: g.local(2026, 4, 1, 0, 0), Contract: 1000},                         // quarter
+		{BookedAt: g.local(2026, 5, 15, 8, 0), Contract: 10_000, Currency: "EUR"},     // counted, no value
+		{BookedAt: g.local(2026, 5, 2, 8, 0), Contract: 100_000, Status: "cancelled"}, // not counted
+		{BookedAt: g.local(2024, 5, 16, 0, 0), Contract: 1000_000},                    // the first day of last year's LTM
+	} {
+		b.WeddingDate = "2027-06-05"
+		g.book(b)
+	}
+	for _, at := range []time.Time{g.local(2025, 4, 1, 0, 0), g.local(2026, 4, 1, 0, 0), g.local(2026, 1, 1, 0, 0), g.local(2025, 12, 31, 23, 59)} {
+		g.inquire(fxInquiry{ReceivedAt: at})
+	}
+	k = g.check(g.local(2026, 5, 15, 9, 0))
+	type pipe struct {
+		from                 string
+		bookings, before     int
+		value                int64
+		bookingsPct          string
+		inquiries, inqBefore int
+		inquiriesPct         string
+	}
+	pipes := map[string]pipe{
+		"mtd": {"2026-05-01", 1, 1, 0, "0.0", 0, 0, ""},
+		"qtd": {"2026-04-01", 2, 1, 1000, "100.0", 1, 1, "0.0"},
+		"ytd": {"2026-01-01", 3, 1, 1100, "200.0", 2, 1, "100.0"},
+		"ltm": {"2025-05-16", 4, 2, 1110, "100.0", 3, 1, "200.0"},
+	}
+	for _, p := range k.Periods {
+		got := pipe{p.From, p.Bookings, p.BookingsLastYear, p.BookedValue, dec(p.BookingsChangePct),
+			p.Inquiries, p.InquiriesLastYear, dec(p.InquiriesChangePct)}
+		require.Equal(t, pipes[p.Key], got, p.Key)
+	}
+}
+
+func dec(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -39,4 +39,10 @@ func seedEveryTable(t *testing.T, env *storetest.Env, org, user int64) {
 var extraSeeds = []string{
 	`insert into org_metric_state (org_id, change_seq) values ($1, 1)`,
 	`insert into kpi_snapshots (org_id, version, change_seq, computed_at, local_date, data) values ($1, 1, 1, now(), current_date, '{}')`,
+	`insert into alert_rules (org_id, kind, severity, params) values ($1, 'low_review', 3, '{"max_rating": 2}')`,
+	`insert into alerts (org_id, rule_id, kind, subject, dedupe_key, severity, title, first_seen_at, last_seen_at) select $1, id, kind, 'review:1', id || ':review:1', 3, 'A 1-star review', now(), now() from alert_rules where org_id = $1 limit 1`,
+	`insert into alert_events (org_id, alert_id, at, action) select $1, id, now(), 'raised' from alerts where org_id = $1 limit 1`,
+	`insert into channels (org_id, kind, name) values ($1, 'inapp', 'Bell')`,
+	`insert into deliveries (org_id, alert_id, kind, purpose, severity, rate_class, idempotency_key, scheduled_at) select $1, id, 'inapp', 'alert', 3, 'standard', 'seed-' || $1::bigint::text, now() from alerts where org_id = $1 limit 1`,
+	`insert into alert_org_state (org_id) values ($1)`,
 }

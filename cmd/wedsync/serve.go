@@ -30,12 +30,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close(log)
-	if cfg.Demo {
-		if err := ensureDemo(ctx, db, log); err != nil {
-			return err
-		}
+	demoJobs, stopDemo, err := startDemo(ctx, cfg, db, log) // nothing without --demo
+	if err != nil {
+		return err
 	}
-	runner, err := jobs.New(db.DB, log, jobs.Config{Work: cfg.Worker, Keys: db.Keys, Alerts: alertConfig(cfg), Sync: syncConfig(cfg)})
+	defer stopDemo()
+	runner, err := jobs.New(db.DB, log, jobs.Config{Work: cfg.Worker, Keys: db.Keys, Alerts: alertConfig(cfg), Sync: syncConfig(cfg),
+		Demo: demoJobs})
 	if err != nil {
 		return err
 	}
@@ -50,6 +51,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		StreamHeartbeat: cfg.StreamHeartbeat,
 	}})
 	defer srv.Close()
+	stopMetrics, err := startMetrics(metricsConfigFromEnv(), srv.Hub(), log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if cfg.Web {
 		// One LISTEN connection per instance feeds every open dashboard of this instance.
 		listener := live.NewListener(db.DB.Pool.Config().ConnConfig, srv.Hub(), log)
@@ -60,6 +66,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Shutdown does not know hijacked streams, and waits for the others: the hub closes both.
+	httpSrv.RegisterOnShutdown(srv.Hub().Close)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)

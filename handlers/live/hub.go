@@ -1,14 +1,21 @@
 // Package live is the SSE side of the spine: one PostgreSQL LISTEN connection per instance feeds a
 // Hub, which renders each organization's dashboard fragments once per snapshot version and hands
 // the same bytes to every open stream of that organization.
+//
+// Streams over plain HTTP/1.x are hijacked after their first frame and written by a small pool of
+// writer goroutines (pool.go): an idle stream costs a socket and a few hundred bytes, not a
+// goroutine with its stack and net/http's buffers. Streams the server cannot hijack (HTTP/2,
+// TLS) keep one goroutine each (Serve).
 package live
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wedsync/wedsync/store"
@@ -37,56 +44,61 @@ type Snapshots interface {
 	LatestSnapshot(ctx context.Context, orgID int64) (*store.Snapshot, error)
 }
 
-// Frame is the rendered state of one organization at one version, already framed as SSE events.
+// Frame is the rendered state of one organization at one version, already framed as SSE events:
+// Bytes is the full state, and deltas hold only the regions that changed since a few older
+// versions, for streams that show one of those already. All end with the "snapshot" event.
 type Frame struct {
 	Version    int64
 	ComputedAt time.Time
 	Bytes      []byte
+	deltas     []delta
 }
+
+// ErrClosed is returned by Subscribe after Close (the server is shutting down).
+var ErrClosed = errors.New("live: hub closed")
 
 // Hub fans snapshot changes out to the streams of each organization.
 type Hub struct {
 	snaps  Snapshots
 	render Renderer
 	log    *slog.Logger
+	m      *hubMetrics
 
-	mu   sync.Mutex
-	orgs map[int64]*orgStreams
+	poolOnce sync.Once
+	pool     atomic.Pointer[writerPool]
+
+	mu     sync.Mutex
+	orgs   map[int64]*orgStreams
+	closed bool
 }
 
 type orgStreams struct {
-	subs   map[*Subscriber]struct{}
-	frames map[Variant]*Frame
-	sent   map[Variant]int64 // newest version broadcast per variant
+	subs    map[*Subscriber]struct{}
+	frames  map[Variant]*Frame
+	history map[Variant][]rendition // the last deltaDepth renditions, for deltas; guarded by loading
+	sent    map[Variant]int64       // newest version broadcast per variant
 	// loading serializes renders of one organization so each version is rendered once.
 	loading sync.Mutex
 }
 
-// Subscriber is one open stream.
-type Subscriber struct {
-	OrgID       int64
-	Variant     Variant
-	ShareLinkID int64 // 0 for members
-	frames      chan *Frame
-	events      chan []byte
-	closed      chan struct{}
-	closeOnce   sync.Once
-}
-
 // NewHub makes a hub.
 func NewHub(snaps Snapshots, render Renderer, log *slog.Logger) *Hub {
-	return &Hub{snaps: snaps, render: render, log: log, orgs: map[int64]*orgStreams{}}
+	return &Hub{snaps: snaps, render: render, log: log, orgs: map[int64]*orgStreams{}, m: newHubMetrics()}
 }
 
 // Subscribe registers a stream and returns it with the organization's current frame (nil when
 // there is no snapshot yet).
 func (h *Hub) Subscribe(ctx context.Context, orgID int64, v Variant, shareLinkID int64) (*Subscriber, *Frame, error) {
-	s := &Subscriber{OrgID: orgID, Variant: v, ShareLinkID: shareLinkID,
-		frames: make(chan *Frame, 1), events: make(chan []byte, 16), closed: make(chan struct{})}
+	s := newSubscriber(orgID, v, shareLinkID)
 	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, nil, ErrClosed
+	}
 	os := h.orgs[orgID]
 	if os == nil {
-		os = &orgStreams{subs: map[*Subscriber]struct{}{}, frames: map[Variant]*Frame{}, sent: map[Variant]int64{}}
+		os = &orgStreams{subs: map[*Subscriber]struct{}{}, frames: map[Variant]*Frame{},
+			history: map[Variant][]rendition{}, sent: map[Variant]int64{}}
 		h.orgs[orgID] = os
 	}
 	os.subs[s] = struct{}{}
@@ -110,33 +122,6 @@ func (h *Hub) Unsubscribe(s *Subscriber) {
 		}
 	}
 	s.close()
-}
-
-// Frames delivers newer frames; a slow reader only ever misses intermediate versions.
-func (s *Subscriber) Frames() <-chan *Frame { return s.frames }
-
-// Events delivers ephemeral org events, already framed; when a reader falls behind by more
-// than the buffer, further events are dropped for it (the next snapshot frame still arrives).
-func (s *Subscriber) Events() <-chan []byte { return s.events }
-
-// Closed is closed when the hub ends the stream (a revoked share link).
-func (s *Subscriber) Closed() <-chan struct{} { return s.closed }
-
-func (s *Subscriber) close() { s.closeOnce.Do(func() { close(s.closed) }) }
-
-// offer hands f to the subscriber without ever blocking: a stale undelivered frame is replaced.
-func (s *Subscriber) offer(f *Frame) {
-	for {
-		select {
-		case s.frames <- f:
-			return
-		default:
-		}
-		select {
-		case <-s.frames:
-		default:
-		}
-	}
 }
 
 // Notify is called for every change notice: the organization has a new snapshot. It renders
@@ -184,35 +169,92 @@ func (h *Hub) ResyncAll(ctx context.Context) {
 	}
 }
 
+// broadcast offers f to every subscriber of the variant and wakes the writer pool for the
+// hijacked ones. The hub lock is held only to fill the mailboxes, never while writing.
 func (h *Hub) broadcast(orgID int64, v Variant, f *Frame) {
+	start := time.Now()
+	var conns []*streamConn
+	replaced := 0
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	os := h.orgs[orgID]
-	if os == nil {
-		return
-	}
-	for s := range os.subs {
-		if s.Variant == v {
-			s.offer(f)
+	if os := h.orgs[orgID]; os != nil {
+		for s := range os.subs {
+			if s.Variant != v || f.Version < s.offered {
+				continue
+			}
+			s.offered = f.Version
+			if s.offer(f) {
+				replaced++
+			}
+			if s.conn != nil {
+				conns = append(conns, s.conn)
+			}
 		}
 	}
+	h.mu.Unlock()
+	h.m.framesDropped.Add(float64(replaced))
+	if len(conns) == 0 {
+		h.m.fanout.Observe(time.Since(start).Seconds())
+		return
+	}
+	h.writers().schedule(conns, jobFlush, func() { h.m.fanout.Observe(time.Since(start).Seconds()) })
 }
 
-// CloseShareLink ends every stream opened through a share link (revoked or expired).
+// CloseShareLink ends every stream opened through a share link (revoked or expired): each is
+// sent `event: revoked` and closed.
 func (h *Hub) CloseShareLink(linkID int64) int {
+	var conns []*streamConn
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	n := 0
 	for _, os := range h.orgs {
 		for s := range os.subs {
 			if s.ShareLinkID == linkID {
-				s.close()
+				s.closeWith(reasonRevoked)
+				if s.conn != nil {
+					conns = append(conns, s.conn)
+				}
 				n++
 			}
 		}
 	}
+	h.mu.Unlock()
+	if len(conns) > 0 {
+		h.writers().revoke(conns)
+	}
 	return n
 }
+
+// Close ends every stream (server shutdown) and refuses new ones. Hijacked connections are closed
+// at once, since http.Server.Shutdown does not know them; streams served by their own goroutine
+// return, so Shutdown does not wait for them.
+func (h *Hub) Close() {
+	var conns []*streamConn
+	h.mu.Lock()
+	h.closed = true
+	for _, os := range h.orgs {
+		for s := range os.subs {
+			s.closeWith(reasonShutdown)
+			if s.conn != nil {
+				conns = append(conns, s.conn)
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.kill(nil)
+	}
+	if p := h.pool.Load(); p != nil {
+		p.stop()
+	}
+}
+
+// writersWith returns the writer pool, started with opts by its first caller.
+func (h *Hub) writersWith(opts StreamOptions) *writerPool {
+	h.poolOnce.Do(func() { h.pool.Store(newWriterPool(h, opts)) })
+	return h.pool.Load()
+}
+
+// writers returns the writer pool (it exists once a stream was hijacked).
+func (h *Hub) writers() *writerPool { return h.writersWith(StreamOptions{}) }
 
 // Streams is the number of open streams (for metrics and tests).
 func (h *Hub) Streams() int {
@@ -261,7 +303,9 @@ func (h *Hub) frame(ctx context.Context, orgID int64, os *orgStreams, v Variant,
 	if err != nil {
 		return nil, err
 	}
-	f := &Frame{Version: snap.Version, ComputedAt: snap.ComputedAt, Bytes: encodeFrame(snap, frags)}
+	hist := os.history[v]
+	f, r := newFrame(snap, frags, hist)
+	os.history[v] = append(hist[max(0, len(hist)-deltaDepth+1):len(hist):len(hist)], r)
 	h.mu.Lock()
 	os.frames[v] = f
 	h.mu.Unlock()
@@ -291,10 +335,12 @@ func (h *Hub) KeepWatched(ctx context.Context, interval time.Duration, mark func
 // The event carries the organization's current snapshot version as its id, so a reconnecting
 // browser's Last-Event-ID stays meaningful.
 func (h *Hub) Publish(ev store.OrgEvent) {
+	var conns []*streamConn
+	dropped := 0
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	os := h.orgs[ev.OrgID]
 	if os == nil {
+		h.mu.Unlock()
 		return
 	}
 	var newest int64
@@ -305,9 +351,16 @@ func (h *Hub) Publish(ev store.OrgEvent) {
 	writeEvent(&b, strconv.FormatInt(newest, 10), ev.Name, []byte(ev.HTML))
 	framed := b.Bytes()
 	for s := range os.subs {
-		select {
-		case s.events <- framed:
-		default:
+		if !s.offerEvent(framed) {
+			dropped++
 		}
+		if s.conn != nil {
+			conns = append(conns, s.conn)
+		}
+	}
+	h.mu.Unlock()
+	h.m.eventsDropped.Add(float64(dropped))
+	if len(conns) > 0 {
+		h.writers().schedule(conns, jobFlush, nil)
 	}
 }

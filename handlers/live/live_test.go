@@ -45,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 			money = "hidden"
 		}
 		html := "<p data-kpi=\"revenue_mtd\">" + money + "</p>\n<p>v" + fmt.Sprint(snap.Version) + "</p>" + strings.Repeat("x", f.padding)
-		return []live.Fragment{{Name: "kpi-revenue", HTML: []byte(html)}}, nil
+		return []live.Fragment{{Name: "kpi-revenue", HTML: []byte(html)}, {Name: "static", HTML: []byte("<p>unchanged</p>")}}, nil
 	}, quiet)
 	return f
 }

@@ -15,10 +15,16 @@ type Browser struct {
 	ctx context.Context
 }
 
+// browserTurn lets one browser test of a test binary run at a time: parallel Chromium instances
+// on a small machine starve each other (and the server under test) into timeouts.
+var browserTurn = make(chan struct{}, 1)
+
 // NewBrowser starts headless Chromium (the Debian package; `make test` installs it) with the
 // flags this machine needs, and stops it when t ends.
 func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
+	browserTurn <- struct{}{}
+	t.Cleanup(func() { <-browserTurn })
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatal("chromium is not installed: run `make test`, which installs it, or apt-get install chromium")

@@ -125,35 +125,69 @@ func (s *Server) sortedLocked() []*Charge {
 	return s.charges
 }
 
-// chargeJSON renders a charge in Stripe's shape.
-func chargeJSON(c *Charge, expandFee bool) map[string]any {
-	var bt any = "txn_" + strings.TrimPrefix(c.ID, "ch_")
-	if expandFee {
-		bt = map[string]any{"id": bt, "object": "balance_transaction", "amount": c.Amount, "currency": c.Currency,
-			"fee": c.Fee, "net": c.Amount - c.Fee, "status": "available", "type": "charge"}
+// chargeJSON renders a charge in Stripe's shape. (A struct, not a map: a page of a hundred
+// charges encodes several times faster, which the sync benchmark notices.)
+func chargeJSON(c *Charge, expandFee bool) *chargeWire {
+	w := &chargeWire{
+		ID: c.ID, Object: "charge", Amount: c.Amount, AmountRefunded: c.AmountRefunded,
+		Captured: c.Status == "succeeded" && !c.Uncaptured, Created: c.Created.Unix(), Currency: c.Currency,
+		Description: c.Description, Metadata: c.Metadata, Paid: c.Status == "succeeded",
+		Refunded: c.Amount > 0 && c.AmountRefunded >= c.Amount, Status: c.Status,
 	}
-	if c.Status != "succeeded" {
-		bt = nil
+	if w.Metadata == nil {
+		w.Metadata = map[string]string{}
 	}
-	meta := c.Metadata
-	if meta == nil {
-		meta = map[string]string{}
+	if w.Captured {
+		w.AmountCaptured = c.Amount
 	}
-	var email any
 	if c.Email != "" {
-		email = c.Email
+		email := c.Email // a copy: the page is encoded after the lock is released
+		w.BillingDetails.Email, w.ReceiptEmail = &email, &email
 	}
-	captured := c.Status == "succeeded" && !c.Uncaptured
-	amountCaptured := int64(0)
-	if captured {
-		amountCaptured = c.Amount
+	if c.Status == "succeeded" {
+		txn := "txn_" + strings.TrimPrefix(c.ID, "ch_")
+		if expandFee {
+			w.BalanceTransaction = &balanceTransactionWire{ID: txn, Object: "balance_transaction", Amount: c.Amount,
+				Currency: c.Currency, Fee: c.Fee, Net: c.Amount - c.Fee, Status: "available", Type: "charge"}
+		} else {
+			w.BalanceTransaction = txn
+		}
 	}
-	return map[string]any{
-		"id": c.ID, "object": "charge", "amount": c.Amount, "amount_captured": amountCaptured,
-		"amount_refunded": c.AmountRefunded, "balance_transaction": bt,
-		"billing_details": map[string]any{"email": email, "name": nil, "phone": nil},
-		"captured":        captured, "created": c.Created.Unix(), "currency": c.Currency, "description": c.Description,
-		"livemode": false, "metadata": meta, "paid": c.Status == "succeeded", "receipt_email": email,
-		"refunded": c.Amount > 0 && c.AmountRefunded >= c.Amount, "status": c.Status,
-	}
+	return w
+}
+
+// chargeWire is a charge object as Stripe sends it (the fields WedSync reads, and a few more).
+type chargeWire struct {
+	ID                 string `json:"id"`
+	Object             string `json:"object"`
+	Amount             int64  `json:"amount"`
+	AmountCaptured     int64  `json:"amount_captured"`
+	AmountRefunded     int64  `json:"amount_refunded"`
+	BalanceTransaction any    `json:"balance_transaction"` // id, expanded object or null
+	BillingDetails     struct {
+		Email *string `json:"email"`
+		Name  *string `json:"name"`
+		Phone *string `json:"phone"`
+	} `json:"billing_details"`
+	Captured     bool              `json:"captured"`
+	Created      int64             `json:"created"`
+	Currency     string            `json:"currency"`
+	Description  string            `json:"description"`
+	Livemode     bool              `json:"livemode"`
+	Metadata     map[string]string `json:"metadata"`
+	Paid         bool              `json:"paid"`
+	ReceiptEmail *string           `json:"receipt_email"`
+	Refunded     bool              `json:"refunded"`
+	Status       string            `json:"status"`
+}
+
+type balanceTransactionWire struct {
+	ID       string `json:"id"`
+	Object   string `json:"object"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	Fee      int64  `json:"fee"`
+	Net      int64  `json:"net"`
+	Status   string `json:"status"`
+	Type     string `json:"type"`
 }

@@ -20,7 +20,7 @@ var eventSeq atomic.Int64
 func (s *Server) Event(typ, chargeID string) ([]byte, error) {
 	s.mu.Lock()
 	c, ok := s.byID[chargeID]
-	var obj map[string]any
+	var obj *chargeWire
 	if ok {
 		obj = chargeJSON(c, false)
 	}

@@ -188,7 +188,7 @@ func (s *Server) listCharges(w http.ResponseWriter, r *http.Request) {
 		}
 		start = i + 1
 	}
-	var page []map[string]any
+	var page []*chargeWire
 	if after != "" && s.duplicates && inRange(all[start-1]) {
 		page = append(page, chargeJSON(all[start-1], expandFee))
 	}
@@ -218,7 +218,7 @@ func (s *Server) listCharges(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if page == nil {
-		page = []map[string]any{}
+		page = []*chargeWire{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": page, "has_more": hasMore, "url": "/v1/charges"})
 }
@@ -226,7 +226,7 @@ func (s *Server) listCharges(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getCharge(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Lock()
 	c, ok := s.byID[id]
-	var body map[string]any
+	var body *chargeWire
 	if ok {
 		expand := false
 		for k, vs := range r.URL.Query() {

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/wedsync/wedsync/jobs"
+	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/stripe"
+	"github.com/wedsync/wedsync/jobs/connector/stripe/stripetest"
+	"github.com/wedsync/wedsync/migrations"
+	"github.com/wedsync/wedsync/store"
+	"github.com/wedsync/wedsync/store/localpg"
+	"github.com/wedsync/wedsync/store/secret"
+)
+
+const benchStripeKey = "sk_test_51BenchSyncWedSyncFakeKey000000"
+
+// runSyncBench is `wedsync-load sync`: on a private throwaway cluster it fills the in-process
+// Stripe fake with -payments charges (deposits and balances of -bookings bookings, linked through
+// metadata.booking_id, with fees) and measures, in the same run:
+//
+//   - a full sync of a Stripe integration pointed at the fake, end to end through the real
+//     framework: "Sync now" (Runner.RequestSync) → the River sync job → Connector.Fetch through
+//     stripe-go over loopback HTTP, 100 charges a page → one WriteOrg transaction per page
+//     (links, upsert, cursor, run counters, recompute enqueued) → the run marked successful;
+//   - a plain COPY of the same rows (the payments the sync stored) into payments as the
+//     superuser, one statement, the best of -copies runs, each into an empty table.
+func runSyncBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	n := fs.Int("payments", 100_000, "charges in the Stripe fake")
+	nBookings := fs.Int("bookings", 2_000, "bookings the charges pay for")
+	copies := fs.Int("copies", 3, "COPY runs (the best counts)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sync to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	started := time.Now()
+	cluster, err := localpg.Start(ctx, localpg.Options{Throwaway: true})
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop() //nolint:errcheck
+	const dbName = "wedsync_sync_bench"
+	if err := createDatabase(ctx, cluster, dbName); err != nil {
+		return err
+	}
+	admin, err := pgxpool.New(ctx, cluster.URL(dbName, localpg.SuperUser))
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	if _, err := migrations.Apply(ctx, admin, ""); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cluster.URL(dbName, migrations.AppRole), store.Options{MaxConns: 20})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, err := secret.Parse(secret.Generate("bench1"))
+	if err != nil {
+		return err
+	}
+	org, user, err := db.Signup(ctx, store.SignupInput{OrgName: "Evergreen Weddings Co.", Timezone: "America/New_York",
+		Currency: "USD", Email: "owner@evergreen.example", Name: "Maya Evergreen", Password: "correct-horse-battery"})
+	if err != nil {
+		return fmt.Errorf("signup: %w", err)
+	}
+	bookings, err := syncBookings(ctx, admin, org, *nBookings)
+	if err != nil {
+		return err
+	}
+	fake := stripetest.New(benchStripeKey)
+	fake.AddCharges(*n, syncCharge(bookings, time.Now()))
+	fakeURL, stopFake := fake.Start()
+	defer stopFake()
+
+	// The integration exists before the workers start and is not due, so only "Sync now" syncs it.
+	integ, err := db.CreateIntegration(ctx, org, user, keys, store.IntegrationInput{Provider: stripe.Name, Name: "Stripe",
+		IntervalMinutes: "1440", Secrets: map[string]string{"secret_key": benchStripeKey}})
+	if err != nil {
+		return err
+	}
+	if err := db.SetIntegrationConfig(ctx, org, integ.ID, jobs.APIBaseConfigKey, fakeURL); err != nil {
+		return err
+	}
+	if _, err := admin.Exec(ctx, "update integrations set next_run_at = now() + interval '1 day' where id = $1", integ.ID); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("WEDSYNC_BENCH_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	runner, err := jobs.New(db, log, jobs.Config{Work: true, Keys: keys, Sync: jobs.SyncConfig{
+		ScheduleEvery: time.Hour, JobBudget: 10 * time.Minute, JobTimeout: 15 * time.Minute}})
+	if err != nil {
+		return err
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	defer stopJobs()
+	if err := runner.Start(jobsCtx); err != nil {
+		return err
+	}
+	defer func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(c)
+	}()
+	fmt.Printf("set-up: %d charges in the Stripe fake for %d bookings, in %s\n", *n, len(bookings), time.Since(started).Round(time.Millisecond))
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	syncTook, err := benchSyncOnce(ctx, admin, runner, org, integ.ID)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+	var rows, distinct, linked int
+	var run struct {
+		pages          int
+		created, other int
+	}
+	if err := admin.QueryRow(ctx, `select count(*), count(distinct external_id), count(booking_id) from payments where integration_id = $1`,
+		integ.ID).Scan(&rows, &distinct, &linked); err != nil {
+		return err
+	}
+	if err := admin.QueryRow(ctx, `select pages, created_count, updated_count + skipped_count + deleted_count from sync_runs
+		where integration_id = $1 order by id desc limit 1`, integ.ID).Scan(&run.pages, &run.created, &run.other); err != nil {
+		return err
+	}
+	if rows != *n || distinct != *n || run.created != *n || run.other != 0 {
+		return fmt.Errorf("sync stored %d payments (%d distinct), its run counted %d created and %d other; want %d", rows, distinct, run.created, run.other, *n)
+	}
+	fmt.Printf("sync: %d payments (%d linked to their booking) in %d pages, %s\n", rows, linked, run.pages, syncTook.Round(time.Millisecond))
+
+	copyTook, err := benchCopy(ctx, admin, org, integ.ID, *copies)
+	if err != nil {
+		return err
+	}
+	fetchTook, err := benchFetchOnly(ctx, fakeURL, *n)
+	if err != nil {
+		return err
+	}
+	syncRate := float64(*n) / syncTook.Seconds()
+	copyRate := float64(*n) / copyTook.Seconds()
+	fmt.Printf("copy: best of %d, %s\n", *copies, copyTook.Round(time.Millisecond))
+	fmt.Printf("for reference, the provider side alone (stripe-go fetching and decoding every page from the fake, no database): %.0f rows/s\n",
+		float64(*n)/fetchTook.Seconds())
+	fmt.Printf("machine: %d CPUs; load average %s\n", runtime.NumCPU(), loadAverage())
+	fmt.Printf("RESULT sync_rows_per_sec %.0f rows/s\n", syncRate)
+	fmt.Printf("RESULT copy_rows_per_sec %.0f rows/s\n", copyRate)
+	fmt.Printf("RESULT sync_vs_copy_ratio %.3f ratio\n", syncRate/copyRate)
+	return nil
+}
+
+// benchFetchOnly pages through the fake with the Stripe connector alone, storing nothing.
+func benchFetchOnly(ctx context.Context, fakeURL string, want int) (time.Duration, error) {
+	conn, err := stripe.New(connector.Params{Credentials: map[string]string{"secret_key": benchStripeKey}, BaseURL: fakeURL,
+		HTTPClient: &http.Client{Timeout: 30 * time.Second}})
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	var cursor json.RawMessage
+	got := 0
+	for {
+		page, err := conn.Fetch(ctx, cursor)
+		if err != nil {
+			return 0, err
+		}
+		got += len(page.Records)
+		if cursor = page.Cursor; page.Done {
+			break
+		}
+	}
+	if got != want {
+		return 0, fmt.Errorf("fetched %d charges, want %d", got, want)
+	}
+	return time.Since(start), nil
+}
+
+// benchSyncOnce presses "Sync now" and waits until the sync job has completed; the time is from
+// the request to the completed job.
+func benchSyncOnce(ctx context.Context, admin *pgxpool.Pool, runner *jobs.Runner, org, integrationID int64) (time.Duration, error) {
+	start := time.Now()
+	queued, err := runner.RequestSync(ctx, org, integrationID)
+	if err != nil {
+		return 0, err
+	}
+	if !queued {
+		return 0, errors.New("a sync was already queued")
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		var state string
+		var errs string
+		err := admin.QueryRow(ctx, `select state::text, coalesce(errors::text, '') from river_job
+			where kind = 'sync_integration' order by id desc limit 1`).Scan(&state, &errs)
+		if err != nil {
+			return 0, err
+		}
+		switch state {
+		case "completed":
+			return time.Since(start), nil
+		case "discarded", "cancelled", "retryable":
+			return 0, fmt.Errorf("sync job %s: %s", state, errs)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return 0, errors.New("sync did not finish within 5 minutes")
+}
+
+// benchCopy copies the payments the sync stored, as they are, into payments again under another
+// integration with one COPY as the superuser, into an empty table each time (the synced rows are
+// set aside first), and returns the fastest of runs.
+func benchCopy(ctx context.Context, admin *pgxpool.Pool, org, integrationID int64, runs int) (time.Duration, error) {
+	var other int64
+	if err := admin.QueryRow(ctx, `insert into integrations (org_id, public_id, provider, name, config, next_run_at)
+		values ($1, $2, 'stripe', 'COPY target', '{}', now() + interval '1 day') returning id`, org, store.NewPublicID()).Scan(&other); err != nil {
+		return 0, err
+	}
+	cols := []string{"org_id", "integration_id", "external_id", "provider", "booking_id", "invoice_id", "amount",
+		"refunded_amount", "fee", "currency", "status", "paid_at", "note"}
+	rows, err := admin.Query(ctx, `select `+joinCols(cols)+` from payments where integration_id = $1 order by paid_at`, integrationID)
+	if err != nil {
+		return 0, err
+	}
+	var data [][]any
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return 0, err
+		}
+		v[1] = other
+		data = append(data, v)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if _, err := admin.Exec(ctx, "vacuum analyze payments"); err != nil {
+		return 0, err
+	}
+	if _, err := admin.Exec(ctx, "create table synced_payments as select * from payments; truncate payments"); err != nil {
+		return 0, err
+	}
+	var best time.Duration
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		copied, err := admin.CopyFrom(ctx, pgx.Identifier{"payments"}, cols, pgx.CopyFromRows(data))
+		took := time.Since(start)
+		if err != nil {
+			return 0, err
+		}
+		if copied != int64(len(data)) {
+			return 0, fmt.Errorf("COPY wrote %d rows of %d", copied, len(data))
+		}
+		if best == 0 || took < best {
+			best = took
+		}
+		if _, err := admin.Exec(ctx, "truncate payments"); err != nil {
+			return 0, err
+		}
+	}
+	return best, nil
+}
+
+func joinCols(cols []string) string {
+	s := ""
+	for i, c := range cols {
+		if i > 0 {
+			s += ", "
+		}
+		s += c
+	}
+	return s
+}
+
+// syncBooking is a booking the charges pay for.
+type syncBooking struct {
+	ID       int64
+	Contract int64
+	Email    string
+}
+
+// syncBookings adds n clients with a booking each: weddings from two years ago (completed) to a
+// year ahead (confirmed), booked a year before, a studio that takes several weddings a day.
+func syncBookings(ctx context.Context, admin *pgxpool.Pool, org int64, n int) ([]syncBooking, error) {
+	if _, err := admin.Exec(ctx, "update organizations set daily_capacity = 10 where id = $1", org); err != nil {
+		return nil, err
+	}
+	rows, err := admin.Query(ctx, `with c as (
+			insert into clients (org_id, name, email)
+			select $1, 'Couple ' || g, 'couple' || g || '@example.com' from generate_series(1, $2) g returning id, email
+		), b as (
+			insert into bookings (org_id, client_id, wedding_date, booked_at, contract_amount, currency, title, status)
+			select $1, id, d, d - interval '1 year', 450000 + (id % 9) * 50000, 'USD', 'Wedding',
+				case when d < current_date then 'completed' else 'confirmed' end
+			from (select id, current_date - 730 + (id * 7919 % 1095)::int as d from c) x
+			returning id, client_id, contract_amount
+		)
+		select b.id, b.contract_amount, c.email from b join c on c.id = b.client_id order by b.id`, org, n)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[syncBooking])
+}
+
+// syncCharge makes charge i: a 30% deposit or a balance of a booking's contract, paid by card
+// at some moment of the last two years, with Stripe's fee and the booking in its metadata.
+func syncCharge(bookings []syncBooking, now time.Time) func(i int) stripetest.Charge {
+	r := rand.New(rand.NewPCG(7, 11))
+	return func(i int) stripetest.Charge {
+		b := bookings[r.IntN(len(bookings))]
+		amount, desc := b.Contract*3/10, "Deposit"
+		if r.IntN(2) == 0 {
+			amount, desc = b.Contract-amount, "Balance"
+		}
+		c := stripetest.Charge{
+			ID:          fmt.Sprintf("ch_bench%08d", i),
+			Amount:      amount,
+			Currency:    "usd",
+			Created:     now.Add(-time.Duration(r.Int64N(int64(2 * 365 * 24 * time.Hour)))),
+			Description: desc + " for booking #" + strconv.FormatInt(b.ID, 10),
+			Email:       b.Email,
+			Metadata:    map[string]string{"booking_id": strconv.FormatInt(b.ID, 10)},
+			Fee:         amount*29/1000 + 30,
+		}
+		if r.IntN(50) == 0 {
+			c.AmountRefunded = amount / 2
+		}
+		return c
+	}
+}
