@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -141,12 +142,27 @@ func ensureAppRole(ctx context.Context, tx pgx.Tx, password string) error {
 			return fmt.Errorf("migrate: create role %s (the owner needs CREATEROLE): %w", AppRole, err)
 		}
 	}
-	if password != "" {
-		if _, err := tx.Exec(ctx, fmt.Sprintf("alter role %s password %s", AppRole, quoteLiteral(password))); err != nil {
-			return fmt.Errorf("migrate: set %s password: %w", AppRole, err)
-		}
+	if password == "" {
+		return nil
 	}
-	return nil
+	// Roles are cluster-wide but advisory locks are per database: migrations of two databases in
+	// one cluster can update the role at once ("tuple concurrently updated"). Retry in a savepoint.
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if _, err = tx.Exec(ctx, "savepoint app_role_password"); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, fmt.Sprintf("alter role %s password %s", AppRole, quoteLiteral(password)))
+		if err == nil {
+			_, err = tx.Exec(ctx, "release savepoint app_role_password")
+			return err
+		}
+		if _, rerr := tx.Exec(ctx, "rollback to savepoint app_role_password"); rerr != nil {
+			return rerr
+		}
+		time.Sleep(time.Duration(20*(attempt+1)) * time.Millisecond)
+	}
+	return fmt.Errorf("migrate: set %s password: %w", AppRole, err)
 }
 
 func grantApp(ctx context.Context, tx pgx.Tx) error {

@@ -34,8 +34,8 @@ func (b *liveBench) fanout(ctx context.Context, o liveOptions, floor time.Durati
 	if err != nil {
 		return err
 	}
-	waitQuiet(b.srv.cmd.Process.Pid, "fan-out", o.quietWait)
-	cpu := startCPU(b.srv.cmd.Process.Pid)
+	waitQuiet(b.srv.cmd.Process.Pid, b.cluster.Port(), "fan-out", o.quietWait)
+	cpu := startCPU(b.srv.cmd.Process.Pid, b.cluster.Port())
 	err = pacedWrites(ctx, o.fanoutWrites, o.fanoutRate, func(i int) error {
 		seq, at, err := b.pay(ctx, b.big)
 		writes[i] = writeRec{group: 0, seq: seq, commit: at}
@@ -129,8 +129,8 @@ func (b *liveBench) dashboards(ctx context.Context, o liveOptions, floor time.Du
 	}
 	n := int(o.rate * o.duration.Seconds())
 	writes := make([]writeRec, n)
-	waitQuiet(b.srv.cmd.Process.Pid, "dashboards", o.quietWait)
-	cpu := startCPU(b.srv.cmd.Process.Pid)
+	waitQuiet(b.srv.cmd.Process.Pid, b.cluster.Port(), "dashboards", o.quietWait)
+	cpu := startCPU(b.srv.cmd.Process.Pid, b.cluster.Port())
 	err = pacedWrites(ctx, n, o.rate, func(i int) error {
 		g := i % len(b.small)
 		seq, at, err := b.pay(ctx, b.small[g])
@@ -180,7 +180,7 @@ func (b *liveBench) throughput(ctx context.Context, o liveOptions, d *dashboardS
 	var on, off, onEff, offEff, pairs []float64
 	var err error
 	order := []bool{true, false, false, true, false, true, true, false, true, false, false, true}
-	waitQuiet(b.srv.cmd.Process.Pid, "throughput", o.quietWait)
+	waitQuiet(b.srv.cmd.Process.Pid, b.cluster.Port(), "throughput", o.quietWait)
 	for i, live := range order {
 		switch {
 		case live && d == nil:
@@ -198,7 +198,7 @@ func (b *liveBench) throughput(ctx context.Context, o liveOptions, d *dashboardS
 				return err
 			}
 		}
-		cpu := startCPU(b.srv.cmd.Process.Pid)
+		cpu := startCPU(b.srv.cmd.Process.Pid, b.cluster.Port())
 		rows := b.writeRound(ctx, o)
 		stop()
 		cores := cpu.report(fmt.Sprintf("throughput round %d", i+1))
@@ -311,7 +311,7 @@ func (b *liveBench) idle(ctx context.Context, o liveOptions) error {
 	}
 	fmt.Printf("idle: %d streams open in %s\n", n, time.Since(t0).Round(100*time.Millisecond))
 	time.Sleep(3 * time.Second)
-	waitQuiet(b.srv.cmd.Process.Pid, "idle", o.quietWait)
+	waitQuiet(b.srv.cmd.Process.Pid, b.cluster.Port(), "idle", o.quietWait)
 	after, err := b.srv.settledMemory(ctx)
 	if err != nil {
 		return err
