@@ -143,6 +143,9 @@ func (h *Hub) Notify(ctx context.Context, orgID int64, force bool) {
 	for v := range variants {
 		f, err := h.frame(ctx, orgID, os, v, true)
 		if err != nil {
+			if ctx.Err() != nil {
+				return // shutting down
+			}
 			h.log.Error("live: render", "org", orgID, "err", err)
 			continue
 		}
