@@ -103,11 +103,9 @@ func (s *Server) stream(c echo.Context, orgID int64, variant live.Variant, linkI
 // RenderFragments renders every live region of a snapshot for one variant: the hub calls it
 // once per organization, version and variant.
 func (s *Server) RenderFragments(ctx context.Context, snap *store.Snapshot, v live.Variant) ([]live.Fragment, error) {
-	org, err := s.db.Org(ctx, snap.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	d := views.DashboardData{OrgName: org.Name, KPIs: snap.KPIs, Version: snap.Version, Periods: snap.KPIs.Periods,
+	// Fragments never show the organization's name or links that depend on the viewer, so the
+	// view model needs nothing beyond the snapshot and the variant.
+	d := views.DashboardData{KPIs: snap.KPIs, Version: snap.Version, Periods: snap.KPIs.Periods,
 		Period: v.Period, HideMoney: v.HideMoney, Shared: v.Shared, Now: s.db.Now()}
 	names := views.FragmentNames()
 	out := make([]live.Fragment, 0, len(names))

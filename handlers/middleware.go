@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,11 +45,11 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		status := c.Response().Status
-		level := 0
+		level := slog.LevelInfo
 		if status >= 500 {
-			level = 8
+			level = slog.LevelError
 		}
-		s.log.Log(c.Request().Context(), levelFor(level), "http",
+		s.log.Log(c.Request().Context(), level, "http",
 			"method", c.Request().Method, "route", c.Path(), "path", c.Request().URL.Path,
 			"status", status, "ms", time.Since(start).Milliseconds())
 		return nil

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -46,5 +45,3 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 func (s *Server) flash(c echo.Context, msg string) {
 	s.sessions.Put(c.Request().Context(), sessFlash, msg)
 }
-
-func levelFor(n int) slog.Level { return slog.Level(n) }
