@@ -207,8 +207,10 @@ func claimFirstTx(ctx context.Context, tx pgx.Tx, orgID int64, d *Delivery, now 
 		return false, err
 	}
 	var used int
+	// No upper bound on counted_at: another worker may have read its clock a moment later than
+	// ours before taking the lock, and its claim must still count against the limit.
 	if err := tx.QueryRow(ctx, `select count(*) from deliveries where org_id = $1 and rate_class = $2
-		and counted_at > $3 and counted_at <= $4`, orgID, d.RateClass, now.Add(-lim.Window), now).Scan(&used); err != nil {
+		and counted_at > $3`, orgID, d.RateClass, now.Add(-lim.Window)).Scan(&used); err != nil {
 		return false, err
 	}
 	if limit := lim.Limit(d.RateClass); used >= limit {
