@@ -62,7 +62,7 @@ func (h *integrationPages) webhook(c echo.Context) error {
 	}
 	url := strings.TrimSuffix(h.cfg.BaseURL, "/") + jobs.WebhookPath(provider, publicID)
 	params := jobs.ProviderParams(in, secrets, "", h.verifyClient, url, time.Now)
-	ev, err := p.Webhook.Verify(ctx, params, connector.WebhookRequest{URL: url, Header: req.Header, Body: body, Now: time.Now()})
+	ev, err := p.Webhook.Verify(ctx, params, connector.WebhookRequest{URL: url, Header: req.Header, Body: body, Query: req.URL.Query(), Now: time.Now()})
 	switch {
 	case errors.Is(err, connector.ErrStaleWebhook):
 		return c.String(http.StatusBadRequest, "stale webhook timestamp\n")
@@ -70,6 +70,9 @@ func (h *integrationPages) webhook(c echo.Context) error {
 		return c.String(http.StatusBadRequest, "invalid webhook signature\n")
 	case err != nil:
 		return h.webhookFailed(c, "verify", err)
+	}
+	if ev.Handshake || ev.Reply != "" {
+		return c.String(http.StatusOK, ev.Reply)
 	}
 	j, err := h.jobsOf()
 	if err != nil {

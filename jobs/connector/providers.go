@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -74,6 +75,22 @@ type Provider struct {
 	Webhook WebhookVerifier
 	// WebhookHelp tells the admin how to register the webhook URL at the provider.
 	WebhookHelp string
+	// OAuth, when set, connects the provider through an OAuth2 authorization-code flow ("Connect
+	// with Google") instead of (or besides) typed credentials. The framework keeps the tokens
+	// sealed in the integration's credentials and hands the connector an HTTPClient that adds
+	// the bearer token and refreshes it.
+	OAuth *OAuth
+}
+
+// OAuth describes a provider's OAuth2 authorization-code flow. Endpoints are the real ones;
+// configuration (WEDSYNC_OAUTH_<PROVIDER>_*) can point them at a local fake.
+type OAuth struct {
+	// AuthURL and TokenURL are the provider's authorization and token endpoints.
+	AuthURL, TokenURL string
+	// Scopes are requested on connect.
+	Scopes []string
+	// AuthParams are extra query parameters of the authorization URL (access_type=offline).
+	AuthParams map[string]string
 }
 
 // CheckFields validates form values: required fields present (a secret may be blank when one is
@@ -116,6 +133,8 @@ type WebhookRequest struct {
 	Header http.Header
 	// Body is the raw body, byte for byte (signatures cover it).
 	Body []byte
+	// Query is the URL's query (Microsoft Graph sends its validationToken there).
+	Query url.Values
 	// Now is the time of receipt.
 	Now time.Time
 }
@@ -126,6 +145,13 @@ type WebhookEvent struct {
 	ID string
 	// Type is the provider's event type ("charge.refunded").
 	Type string
+	// Reply, when not empty, is a handshake answer (Microsoft Graph's validationToken echo,
+	// Google's "sync" message): the endpoint answers 200 with it as text/plain and stores
+	// nothing.
+	Reply string
+	// Handshake marks a verified request that carries no event (Google's "sync" message): the
+	// endpoint answers 200 (with Reply, if set) and stores nothing.
+	Handshake bool
 }
 
 // WebhookVerifier proves a webhook came from the provider: Stripe and Calendly check an HMAC
