@@ -117,7 +117,11 @@ func TestDeltaPagesThenIncrementalChanges(t *testing.T) {
 	// The next sync reads only what changed: an update, a cancellation, a deletion and a new event.
 	fake.SetDuplicates(false)
 	fake.SetEmptyPageEvery(0)
-	require.NoError(t, fake.UpdateEvent(ids[5], func(e *outlooktest.Event) { e.Subject = "Venue visit moved"; e.Start = e.Start.Add(time.Hour); e.End = e.End.Add(time.Hour) }))
+	require.NoError(t, fake.UpdateEvent(ids[5], func(e *outlooktest.Event) {
+		e.Subject = "Venue visit moved"
+		e.Start = e.Start.Add(time.Hour)
+		e.End = e.End.Add(time.Hour)
+	}))
 	require.NoError(t, fake.UpdateEvent(ids[10], func(e *outlooktest.Event) { e.Cancelled = true }))
 	require.NoError(t, fake.DeleteEvent(ids[20]))
 	added := fake.AddEvent(outlooktest.Event{Subject: "Elopement at the lake", Start: base.Add(-48 * time.Hour), End: base.Add(-40 * time.Hour)})
