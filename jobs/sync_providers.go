@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/calendly"
+	"github.com/wedsync/wedsync/jobs/connector/outlook"
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
 	"github.com/wedsync/wedsync/jobs/connector/stripe"
@@ -30,6 +32,8 @@ func providerList() []connector.Provider {
 		stripe.Provider(),
 		square.Provider(),
 		paypal.Provider(),
+		outlook.Provider(),
+		calendly.Provider(),
 	}
 }
 
