@@ -199,12 +199,23 @@ func TestParseFeedReportsBadEventsAndRefusesNonCalendars(t *testing.T) {
 		SUMMARY:No UID wedding
 		DTSTART:20260606T100000Z
 		END:VEVENT
+		BEGIN:VTIMEZONE
+		TZID:Studio Time
+		X-LIC-LOCATION:Europe/Lisbon
+		END:VTIMEZONE
+		BEGIN:VEVENT
+		UID:custom-zone
+		DTSTART;TZID=Studio Time:20260606T100000
+		SUMMARY:Wedding in Lisbon
+		END:VEVENT
 		BEGIN:VEVENT
 		UID:ok
 		DTSTART:20260606T100000Z
 		SUMMARY:Fine
 		END:VEVENT`), t0)
-	require.Len(t, feed.Events, 1)
+	require.Len(t, feed.Events, 2)
+	require.Equal(t, time.Date(2026, 6, 6, 9, 0, 0, 0, time.UTC), byID(feed)["custom-zone"].Start.UTC(),
+		"a custom VTIMEZONE read through its X-LIC-LOCATION")
 	require.Len(t, feed.Problems, 2)
 	require.Contains(t, feed.Problems[0].String(), "No UID wedding")
 	require.Contains(t, feed.Problems[1].String(), "unknown time zone")

@@ -126,6 +126,16 @@ func (b *builder) problem(uid, format string, args ...any) {
 // calendar reads one VCALENDAR: its events grouped by UID, each series with its overrides.
 func (b *builder) calendar(cal *goical.Calendar) {
 	p := &parser{zones: zoneCache{}}
+	for _, comp := range cal.Children {
+		if comp.Name == goical.CompTimezone {
+			tzid, lic := comp.Props.Get(goical.PropTimezoneID), comp.Props.Get("X-LIC-LOCATION")
+			if tzid != nil && lic != nil {
+				if _, err := loadZone(tzid.Value); err != nil {
+					p.zones.alias(tzid.Value, lic.Value)
+				}
+			}
+		}
+	}
 	if prop := cal.Props.Get("X-WR-TIMEZONE"); prop != nil {
 		if loc, err := p.zones.resolve(prop.Value); err == nil {
 			p.floating = loc

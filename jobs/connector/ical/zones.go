@@ -9,6 +9,14 @@ import (
 // zoneCache resolves TZID values to locations, loading each name once per feed.
 type zoneCache map[string]*time.Location
 
+// alias makes a custom TZID (a VTIMEZONE named by its writer) resolve like an IANA name, as
+// its X-LIC-LOCATION says.
+func (zc zoneCache) alias(tzid, iana string) {
+	if loc, err := loadZone(iana); err == nil {
+		zc[strings.Trim(strings.TrimSpace(tzid), `"`)] = loc
+	}
+}
+
 // resolve finds the location a TZID names: an IANA name ("Europe/Paris"), a Windows name
 // ("W. Europe Standard Time", as Outlook writes them), or an IANA name behind a vendor prefix
 // ("/mozilla.org/20070129_1/Europe/Paris").
