@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -94,3 +95,66 @@ func (p *parser) value(prop *goical.Prop) (stamp, error) {
 	}
 	return vs[0], nil
 }
+
+// span reads DTSTART and the end (DTEND, else DURATION, else one day for a date and nothing for
+// a date-time). An end before the start is taken as the start (a one-day all-day event).
+func (p *parser) span(comp *goical.Component) (start, end stamp, err error) {
+	sp := comp.Props.Get(goical.PropDateTimeStart)
+	if sp == nil {
+		return start, end, errors.New("no DTSTART")
+	}
+	if start, err = p.value(sp); err != nil {
+		return start, end, err
+	}
+	end = start
+	switch ep, dp := comp.Props.Get(goical.PropDateTimeEnd), comp.Props.Get(goical.PropDuration); {
+	case ep != nil:
+		if end, err = p.value(ep); err != nil {
+			return start, end, err
+		}
+	case dp != nil:
+		d, derr := dp.Duration()
+		if derr != nil {
+			return start, end, fmt.Errorf("DURATION %q: %w", dp.Value, derr)
+		}
+		end.t = start.t.Add(d)
+	case start.form == formDate:
+		end.t = start.t.AddDate(0, 0, 1)
+	}
+	if start.form == formDate { // whole days: a date-time end is rounded up to the next midnight
+		e := time.Date(end.t.Year(), end.t.Month(), end.t.Day(), 0, 0, 0, 0, time.UTC)
+		if e.Before(end.t.UTC()) {
+			e = e.AddDate(0, 0, 1)
+		}
+		if !e.After(start.t) {
+			e = start.t.AddDate(0, 0, 1)
+		}
+		end.t = e
+	}
+	if end.t.Before(start.t) {
+		end.t = start.t
+	}
+	end.form = start.form
+	return start, end, nil
+}
+
+func summary(comp *goical.Component) string {
+	prop := comp.Props.Get(goical.PropSummary)
+	if prop == nil {
+		return ""
+	}
+	if s, err := prop.Text(); err == nil {
+		return strings.TrimSpace(s)
+	}
+	return strings.TrimSpace(prop.Value)
+}
+
+func statusOf(comp *goical.Component) goical.EventStatus {
+	prop := comp.Props.Get(goical.PropStatus)
+	if prop == nil {
+		return ""
+	}
+	return goical.EventStatus(strings.ToUpper(strings.TrimSpace(prop.Value)))
+}
+
+func cancelled(comp *goical.Component) bool { return statusOf(comp) == goical.EventCancelled }
