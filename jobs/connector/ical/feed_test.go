@@ -161,13 +161,21 @@ func TestParseFeedReadsEveryForm(t *testing.T) {
 func TestParseFeedDaylightSavingAndWindowsZones(t *testing.T) {
 	t.Parallel()
 	// A Friday wedding fair at 10:00 Pacific time every week across the November change, with a
-	// Windows zone name, and an all-day weekly event with an EXDATE written as a date.
+	// Windows zone name and one occurrence moved, and an all-day weekly event with an EXDATE
+	// written as a date.
 	feed := parseAt(t, icaltest.Calendar(`BEGIN:VEVENT
 		UID:fair
 		DTSTART;TZID=Pacific Standard Time:20261023T100000
 		DTEND;TZID=Pacific Standard Time:20261023T120000
 		RRULE:FREQ=WEEKLY;UNTIL=20261114T000000Z
 		SUMMARY:Wedding fair
+		END:VEVENT
+		BEGIN:VEVENT
+		UID:fair
+		RECURRENCE-ID:20261030T100000
+		DTSTART;TZID=Pacific Standard Time:20261030T130000
+		DTEND;TZID=Pacific Standard Time:20261030T150000
+		SUMMARY:Wedding fair (afternoon)
 		END:VEVENT
 		BEGIN:VEVENT
 		UID:market
@@ -179,7 +187,8 @@ func TestParseFeedDaylightSavingAndWindowsZones(t *testing.T) {
 	got := byID(feed)
 	require.Equal(t, 17, got["fair/20261023T170000Z"].Start.UTC().Hour(), "10:00 PDT")
 	require.Equal(t, 18, got["fair/20261106T180000Z"].Start.UTC().Hour(), "10:00 PST after the change")
-	require.Contains(t, got, "fair/20261030T170000Z")
+	require.Equal(t, "Wedding fair (afternoon)", got["fair/20261030T170000Z"].Title,
+		"an override whose RECURRENCE-ID omits the series' TZID still replaces its occurrence")
 	require.Contains(t, got, "fair/20261113T180000Z")
 	require.Len(t, got, 4+2)
 	require.Contains(t, got, "market/20260704")

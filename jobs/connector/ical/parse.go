@@ -189,31 +189,36 @@ type occurrence struct {
 
 // series emits a single event or the occurrences of a recurring one, overrides applied.
 func (b *builder) series(p *parser, uid string, master *goical.Component, overrides []*goical.Component) error {
-	byKey := map[string]*goical.Component{}
-	for _, o := range overrides {
-		rid, err := p.value(o.Props.Get(goical.PropRecurrenceID))
-		if err != nil {
-			return fmt.Errorf("override: %w", err)
-		}
-		byKey[rid.key()] = o
-	}
 	var occs []occurrence
+	var start, end stamp
 	if master != nil {
-		start, end, err := p.span(master)
-		if err != nil {
+		var err error
+		if start, end, err = p.span(master); err != nil {
 			return err
 		}
 		if cancelled(master) {
 			return nil // the whole series is cancelled, overrides included
 		}
 		if master.Props.Get(goical.PropRecurrenceRule) != nil || master.Props.Get(goical.PropRecurrenceDates) != nil {
-			occs, err = b.expand(p, master, start, end)
-			if err != nil {
+			if occs, err = b.expand(p, master, start, end); err != nil {
 				return err
 			}
 		} else {
 			occs = []occurrence{{comp: master, start: start, end: end, originalKey: start.key()}}
 		}
+	}
+	byKey := map[string]*goical.Component{}
+	for _, o := range overrides {
+		rid, err := p.value(o.Props.Get(goical.PropRecurrenceID))
+		if err != nil {
+			return fmt.Errorf("override: %w", err)
+		}
+		if master != nil && rid.form == formFloating && start.form == formZoned {
+			// A RECURRENCE-ID written without the series' TZID: the series' wall time.
+			w := rid.t
+			rid = stamp{t: time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, start.t.Location()), form: formZoned}
+		}
+		byKey[rid.key()] = o
 	}
 	used := map[string]bool{}
 	for i := range occs {
