@@ -312,8 +312,8 @@ func (h *integrationPages) mappingPreview(c echo.Context, in store.Integration, 
 	return m, nil
 }
 
-// previewMapping answers the form's preview request (htmx, as the admin types) with the preview
-// fragment. It changes nothing; being a POST, it is CSRF-checked like any other.
+// previewMapping answers the form's preview request (htmx, as the admin types) with the preview's
+// body. It changes nothing; being a POST, it is CSRF-checked like any other.
 func (h *integrationPages) previewMapping(c echo.Context) error {
 	in, p, err := h.editable(c)
 	if err != nil {
@@ -330,7 +330,7 @@ func (h *integrationPages) previewMapping(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.MappingPreviewSection(*m))
+	return render(c, http.StatusOK, views.MappingPreviewBody(*m))
 }
 
 // reclassify applies saved mapping rules to the integration's stored events when they changed,
