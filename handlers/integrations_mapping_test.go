@@ -77,7 +77,7 @@ func TestCalendarMappingPreviewAndSave(t *testing.T) {
 		"Smith & Jones ceremony": {"wedding", "wedding"}, "Coffee with Sam & Kit": {"other", "wedding"},
 		"Venue visit: Lee": {"consultation", "other"}, "Tasting last month": {"consultation", "consultation"},
 	}, previewKinds(t, pre.Doc))
-	require.Equal(t, 2, pre.Doc.Find("[data-preview-row].changed").Length())
+	require.Equal(t, 2, pre.Doc.Find("[data-preview-row].changed [data-changed]").Length())
 	require.Contains(t, pre.Doc.Find("[data-preview-summary]").Text(), "changes 2 listed events")
 	var stored int
 	require.NoError(t, app.Env.Admin.QueryRow(ctx, `select count(*) from calendar_events where integration_id = $1 and kind = 'other'`, iid).Scan(&stored))
