@@ -8,6 +8,7 @@ import (
 
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/jobs/connector/calendly"
+	"github.com/wedsync/wedsync/jobs/connector/ical"
 	"github.com/wedsync/wedsync/jobs/connector/outlook"
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
@@ -34,6 +35,7 @@ func providerList() []connector.Provider {
 		paypal.Provider(),
 		outlook.Provider(),
 		calendly.Provider(),
+		ical.Provider(),
 	}
 }
 

@@ -72,6 +72,9 @@ type KPIs struct {
 	CapacityCalendar       []CapacityDay     `json:"capacity_calendar"`
 	UpcomingWeddings       []UpcomingWedding `json:"upcoming_weddings"` // the soonest UpcomingWeddingsMax
 	OverbookedDates        []string          `json:"overbooked_dates"`  // YYYY-MM-DD, ascending
+	// CalendarConflicts are the dates where wedding calendar events no booking accounts for
+	// push the day over capacity (store/kpi_conflicts.go), ascending.
+	CalendarConflicts []CalendarConflict `json:"calendar_conflicts"`
 	// Periods are the figures of the dashboard's period switch (store/kpi_periods.go).
 	Periods []PeriodFigures `json:"periods"`
 }
