@@ -10,6 +10,7 @@ import (
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
 	"github.com/wedsync/wedsync/jobs/connector/stripe"
+	"github.com/wedsync/wedsync/jobs/connector/tave"
 	"github.com/wedsync/wedsync/store"
 )
 
@@ -30,6 +31,7 @@ func providerList() []connector.Provider {
 		stripe.Provider(),
 		square.Provider(),
 		paypal.Provider(),
+		tave.Provider(),
 	}
 }
 
