@@ -98,7 +98,7 @@ func seed(f *tavetest.Server) {
 
 type totals struct {
 	Clients, Inquiries, Booked, Lost, Bookings, LinkedBookings, Invoices, Payments, LinkedPayments int
-	Contract, Paid, Refunded                                                                      int64
+	Contract, Paid, Refunded                                                                       int64
 }
 
 func (s *studio) totals(t *testing.T) totals {

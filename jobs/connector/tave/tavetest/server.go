@@ -71,11 +71,11 @@ type Payment struct {
 type Server struct {
 	key string
 
-	mu        sync.Mutex
-	data      map[string][]any // resource → items, in insertion order
-	faults    []fault
-	repeat    bool
-	requests  map[string]int
+	mu       sync.Mutex
+	data     map[string][]any // resource → items, in insertion order
+	faults   []fault
+	repeat   bool
+	requests map[string]int
 }
 
 type fault struct {
