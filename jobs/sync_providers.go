@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/dubsado"
+	"github.com/wedsync/wedsync/jobs/connector/honeybook"
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
 	"github.com/wedsync/wedsync/jobs/connector/stripe"
@@ -32,6 +34,8 @@ func providerList() []connector.Provider {
 		square.Provider(),
 		paypal.Provider(),
 		tave.Provider(),
+		honeybook.Provider(),
+		dubsado.Provider(),
 	}
 }
 

@@ -104,6 +104,18 @@ func Dubsado() Dialect {
 	}}
 }
 
+// DialectFor returns the export dialect of a provider that imports CSV files ("honeybook",
+// "dubsado"); false for providers that do not.
+func DialectFor(provider string) (Dialect, bool) {
+	switch provider {
+	case HoneyBook().Name:
+		return HoneyBook(), true
+	case Dubsado().Name:
+		return Dubsado(), true
+	}
+	return Dialect{}, false
+}
+
 // Guess maps each field to the first header matching the dialect's names, then the common
 // ones (ignoring case, spaces and punctuation). A column is used for one field only.
 func Guess(header []string, d Dialect) Mapping {
