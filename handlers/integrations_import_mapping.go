@@ -151,11 +151,16 @@ func readMapping(form url.Values, columns int) (map[string]int, views.FormErrors
 	_, email := m[string(csvimport.Email)]
 	_, inquired := m[string(csvimport.InquiryDate)]
 	_, wedding := m[string(csvimport.WeddingDate)]
-	switch {
-	case !name && !email:
-		errs["map_"+string(csvimport.ClientName)] = "Choose the column with the client's name (or an email column)."
-	case !inquired && !wedding:
-		errs["map_"+string(csvimport.InquiryDate)] = "Choose the column with the inquiry date (or a wedding date column)."
+	need := func(f csvimport.Field, msg string) {
+		if _, seen := errs["map_"+string(f)]; !seen {
+			errs["map_"+string(f)] = msg
+		}
+	}
+	if !name && !email {
+		need(csvimport.ClientName, "Choose the column with the client's name (or an email column).")
+	}
+	if !inquired && !wedding {
+		need(csvimport.InquiryDate, "Choose the column with the inquiry date (or a wedding date column).")
 	}
 	return m, errs
 }
