@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -208,4 +209,64 @@ func TestCSVUploadRefusesBigBrokenAndForgedFiles(t *testing.T) {
 	stripe := o.Post("/integrations", url.Values{"provider": {"tave"}, "name": {"Tave"}, "api_key": {"tave_key_0123456789"}})
 	require.Equal(t, http.StatusSeeOther, stripe.Status, stripe.Body)
 	require.Equal(t, http.StatusNotFound, o.Get(stripe.Location()+"/import").Status)
+}
+
+// TestCSVImportOfALargeFileShowsProgress: 3,000 rows (the sync queue paused at first, so the
+// queued state is seen for sure) show a polling progress section, whose counts only grow, and
+// end in a summary of 3,000 created rows.
+func TestCSVImportOfALargeFileShowsProgress(t *testing.T) {
+	t.Parallel()
+	app := webtest.New(t)
+	o := app.SignupOwner(t, "Big Studio", "UTC", "USD")
+	pid, _ := addZapierCRM(t, app, o, "dubsado")
+	var b strings.Builder
+	b.WriteString("Project ID,Client,Email,Status,Date Created,Start Date,Total,Paid\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "D-%d,Client %d,c%d@example.com,Job,2026-01-%02d,2027-%02d-12,\"2,500.%02d\",100\n", i, i, i, i%28+1, i%12+1, i%100)
+	}
+	up := upload(t, o.Client, app.URL+"/integrations/"+pid+"/import", "all.csv", []byte(b.String()), true)
+	require.Equal(t, http.StatusSeeOther, up.Status, up.Body)
+	detail := up.Location()
+	ctx := context.Background()
+	require.NoError(t, app.Jobs.Client.QueuePause(ctx, "sync", nil))
+	values := url.Values{"action": {"import"}}
+	o.Get(detail).Doc.Find("[data-form=mapping] select").Each(func(_ int, s *goquery.Selection) {
+		values.Set(s.AttrOr("name", ""), s.Find("option[selected]").AttrOr("value", ""))
+	})
+	require.Equal(t, http.StatusSeeOther, o.Post(detail, values).Status)
+
+	queued := o.Get(detail)
+	sec := queued.Doc.Find("[data-section=import-progress]")
+	require.Equal(t, 1, sec.Length(), queued.Body)
+	require.Equal(t, detail+"/progress", sec.AttrOr("hx-get", ""))
+	require.Equal(t, "0 of 3000 rows (0%)", strings.TrimSpace(sec.Find("[data-progress]").Text()))
+
+	start := time.Now()
+	require.NoError(t, app.Jobs.Client.QueueResume(ctx, "sync", nil))
+	last := 0
+	var summary *webtest.Page
+	require.Eventually(t, func() bool {
+		p := o.Get(detail + "/progress")
+		if p.Doc.Find("[data-section=import-summary]").Length() == 1 {
+			summary = p
+			return true
+		}
+		var done int
+		_, err := fmt.Sscanf(p.Text("[data-progress]"), "%d of", &done)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, done, last, "progress only grows")
+		last = done
+		return false
+	}, 120*time.Second, 100*time.Millisecond)
+	t.Logf("3000 rows imported in %s (last progress seen: %d)", time.Since(start).Round(time.Millisecond), last)
+	require.Equal(t, "3000", summary.Text("[data-count=created]"))
+	require.Equal(t, "0", summary.Text("[data-count=errors]"))
+	var sum int64
+	require.NoError(t, app.Env.Admin.QueryRow(ctx, `select sum(contract_amount) from bookings b join integrations i on i.id = b.integration_id
+		where i.public_id = $1`, pid).Scan(&sum))
+	var want int64
+	for i := range 3000 {
+		want += 250000 + int64(i%100)
+	}
+	require.Equal(t, want, sum, "every amount exact")
 }

@@ -113,53 +113,126 @@ func ImportMapping(stored map[string]int) csvimport.Mapping {
 	return m
 }
 
-// importBatch writes one batch in one transaction. Each row gets a savepoint, so a row the
-// database refuses is reported with its line and the others are kept.
+// mapped is one row of a batch: its item, or why it cannot be imported.
+type mapped struct {
+	item csvimport.Item
+	err  *store.ImportRowError
+}
+
+// importBatch writes one batch of rows in one transaction. When a statement fails (the
+// database refused a row and took the transaction with it), the batch is written again one row
+// per transaction, so only the row at fault is reported and the others are kept.
 func (w *ImportCSVWorker) importBatch(ctx context.Context, a ImportCSVArgs, rows []csvimport.Row, m csvimport.Mapping, opt csvimport.Options) error {
-	p := store.ImportProgress{Rows: len(rows)}
-	items := make([]csvimport.Item, 0, len(rows))
-	ids := make([]string, 0, len(rows))
+	batch := make([]mapped, 0, len(rows))
 	for _, row := range rows {
 		it, err := csvimport.MapRow(row, m, opt)
 		var re *csvimport.RowError
 		switch {
 		case errors.As(err, &re):
-			p.Errors = append(p.Errors, store.ImportRowError{Line: re.Line, Message: re.Msg})
-			continue
+			batch = append(batch, mapped{err: &store.ImportRowError{Line: re.Line, Message: re.Msg}})
 		case err != nil:
 			return err
+		default:
+			batch = append(batch, mapped{item: it})
 		}
-		items = append(items, it)
-		ids = append(ids, it.ExternalID)
 	}
-	return w.db.WriteOrg(ctx, a.OrgID, func(tx pgx.Tx) error {
+	err := w.writeRows(ctx, a, batch)
+	if connector.ClassOf(err) != connector.ClassBadData {
+		return err
+	}
+	for _, one := range batch {
+		err := w.writeRows(ctx, a, []mapped{one})
+		var ce *connector.Error
+		if errors.As(err, &ce) && ce.Class == connector.ClassBadData {
+			w.log.Debug("import row refused", "import", a.ImportID, "line", one.item.Line, "err", err)
+			err = w.writeRows(ctx, a, []mapped{{err: &store.ImportRowError{Line: one.item.Line, Message: ce.Err.Error()}}})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRows writes rows and the import's progress in one transaction. A row whose content hash
+// is the one stored by an earlier import is unchanged and not written. Each row's client,
+// inquiry and booking are written in order; the payments of all rows go in one batch at the
+// end (one statement instead of one per row). A record the framework skips makes its row an
+// error, whose hash is not stored, so the next upload tries it again.
+func (w *ImportCSVWorker) writeRows(ctx context.Context, a ImportCSVArgs, rows []mapped) error {
+	p := store.ImportProgress{Rows: len(rows)}
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if r.err == nil {
+			ids = append(ids, r.item.ExternalID)
+		}
+	}
+	write := w.db.WriteOrg
+	if len(ids) == 0 {
+		write = w.db.QuietWriteOrg
+	}
+	return write(ctx, a.OrgID, func(tx pgx.Tx) error {
 		hashes, err := w.db.ImportRowHashes(ctx, tx, a.IntegrationID, ids)
 		if err != nil {
 			return err
 		}
+		var pending []csvimport.Item
+		var payments []connector.Record
+		var payer []int // payments[k] belongs to pending[payer[k]]
 		written := 0
-		for _, it := range items {
-			old, seen := hashes[it.ExternalID]
-			if seen && old == it.Hash {
+		for _, r := range rows {
+			if r.err != nil {
+				p.Errors = append(p.Errors, *r.err)
+				continue
+			}
+			it := r.item
+			if old, seen := hashes[it.ExternalID]; seen && old == it.Hash {
 				p.Unchanged++
 				continue
 			}
-			if msg, err := w.applyRow(ctx, tx, a, it); err != nil {
+			var others []connector.Record
+			for _, rec := range it.Records {
+				if rec.Kind == connector.KindPayment {
+					payments, payer = append(payments, rec), append(payer, len(pending))
+				} else {
+					others = append(others, rec)
+				}
+			}
+			counts, problem, err := applyRecords(ctx, w.db, tx, a.OrgID, a.IntegrationID, others)
+			if err != nil {
 				return err
-			} else if msg != "" {
-				p.Errors = append(p.Errors, store.ImportRowError{Line: it.Line, Message: msg})
+			}
+			written += counts.Total()
+			if problem != "" {
+				p.Errors = append(p.Errors, store.ImportRowError{Line: it.Line, Message: problem})
+				payments, payer = dropLast(payments, payer, len(pending))
+				continue
+			}
+			pending = append(pending, it)
+		}
+		failed, n, err := w.applyPayments(ctx, tx, a, payments)
+		if err != nil {
+			return err
+		}
+		written += n
+		for k, msg := range failed {
+			it := pending[payer[k]]
+			p.Errors = append(p.Errors, store.ImportRowError{Line: it.Line, Message: msg})
+			pending[payer[k]].ExternalID = "" // not done: no hash
+		}
+		for _, it := range pending {
+			if it.ExternalID == "" {
 				continue
 			}
 			if err := w.db.SaveImportRowHash(ctx, tx, a.OrgID, a.IntegrationID, a.ImportID, it.ExternalID, it.Hash); err != nil {
 				return err
 			}
-			hashes[it.ExternalID] = it.Hash
-			written += len(it.Records)
-			if seen {
+			if _, seen := hashes[it.ExternalID]; seen {
 				p.Updated++
 			} else {
 				p.Created++
 			}
+			hashes[it.ExternalID] = it.Hash
 		}
 		if err := w.db.AddRecordsSynced(ctx, tx, a.IntegrationID, written); err != nil {
 			return err
@@ -168,25 +241,34 @@ func (w *ImportCSVWorker) importBatch(ctx context.Context, a ImportCSVArgs, rows
 	})
 }
 
-// applyRow upserts one row's records under a savepoint; msg explains a row that was refused.
-func (w *ImportCSVWorker) applyRow(ctx context.Context, tx pgx.Tx, a ImportCSVArgs, it csvimport.Item) (msg string, err error) {
-	sp, err := tx.Begin(ctx)
+// dropLast removes the trailing payments of row i (a row that failed before its payments).
+func dropLast(payments []connector.Record, payer []int, i int) ([]connector.Record, []int) {
+	for len(payer) > 0 && payer[len(payer)-1] == i {
+		payments, payer = payments[:len(payments)-1], payer[:len(payer)-1]
+	}
+	return payments, payer
+}
+
+// applyPayments upserts the payments of a batch in one statement, linked as applyRecords links
+// them, and returns why each skipped one was skipped (by index) and how many were written.
+func (w *ImportCSVWorker) applyPayments(ctx context.Context, tx pgx.Tx, a ImportCSVArgs, recs []connector.Record) (map[int]string, int, error) {
+	if len(recs) == 0 {
+		return nil, 0, nil
+	}
+	rows := make([]store.PaymentUpsert, len(recs))
+	for i, rec := range recs {
+		row := rec.Row.(store.PaymentRow)
+		row.IntegrationID = a.IntegrationID
+		rows[i] = store.PaymentUpsert{PaymentRow: row, InvoiceExternalID: rec.Links[connector.KindInvoice],
+			BookingExternalID: rec.Links[connector.KindBooking], BookingRef: rec.BookingRef, ClientEmail: rec.ClientEmail}
+	}
+	res, err := w.db.UpsertPaymentsBatch(ctx, tx, a.OrgID, rows)
 	if err != nil {
-		return "", err
+		return nil, 0, &connector.Error{Class: connector.ClassBadData, Err: fmt.Errorf("%d payments: %w", len(rows), err)}
 	}
-	_, problem, err := applyRecords(ctx, w.db, sp, a.OrgID, a.IntegrationID, it.Records)
-	if err == nil && problem == "" {
-		return "", sp.Commit(ctx)
+	failed := map[int]string{}
+	for _, s := range res.Skipped {
+		failed[s.Index] = fmt.Sprintf("payment %s skipped: %v", recs[s.Index].ExternalID, s.Err)
 	}
-	if rbErr := sp.Rollback(ctx); rbErr != nil {
-		return "", rbErr
-	}
-	if err != nil {
-		if connector.ClassOf(err) != connector.ClassBadData {
-			return "", err
-		}
-		problem = err.Error()
-	}
-	w.log.Debug("import row refused", "import", a.ImportID, "line", it.Line, "problem", problem)
-	return problem, nil
+	return failed, res.Created + res.Updated, nil
 }
