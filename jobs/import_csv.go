@@ -88,7 +88,14 @@ func (w *ImportCSVWorker) Work(ctx context.Context, job *river.Job[ImportCSVArgs
 	for from := imp.Processed; from < len(tab.Rows); from += ImportBatch {
 		rows := tab.Rows[from:min(from+ImportBatch, len(tab.Rows))]
 		if err := w.importBatch(ctx, a, rows, m, opt); err != nil {
-			return fmt.Errorf("import csv %d rows %d-%d: %w", imp.ID, from+1, from+len(rows), err)
+			err = fmt.Errorf("import csv %d rows %d-%d: %w", imp.ID, from+1, from+len(rows), err)
+			if job.Attempt >= job.MaxAttempts && ctx.Err() == nil {
+				// The last attempt: say so on the page instead of running for ever.
+				w.log.Error("import failed", "import", imp.ID, "err", err)
+				return w.db.FinishCSVImport(ctx, a.OrgID, imp.ID, store.ImportFailed,
+					fmt.Sprintf("The import stopped after %d of %d rows; the rows before were imported. Upload the file again to finish.", from, len(tab.Rows)))
+			}
+			return err
 		}
 	}
 	return w.db.FinishCSVImport(ctx, a.OrgID, imp.ID, store.ImportSucceeded, "")
