@@ -205,6 +205,21 @@ func TestCSVUploadRefusesBigBrokenAndForgedFiles(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, p.Status, "no CSRF token")
 	require.Equal(t, crmCounts{}, countCRM(t, app, pid), "nothing stored")
 
+	// A Dubsado export without an id column: rows are matched by a hash of name, email and dates,
+	// so the same file again changes nothing; amounts are in the organization's currency.
+	noID := []byte("Client,Email,Status,Date Created,Start Date,Total\r\nAda,ada@example.com,Job,1/2/2026,6/12/2027,\"1,200.50\"\r\nBo,,Lead,1/3/2026,,\r\n")
+	first := importFile(t, app, o, pid, noID)
+	require.Equal(t, "2", first.Text("[data-count=created]"), first.Body)
+	second := importFile(t, app, o, pid, noID)
+	require.Equal(t, "2", second.Text("[data-count=unchanged]"))
+	require.Equal(t, "0", second.Text("[data-count=created]"))
+	var amount int64
+	var currency string
+	require.NoError(t, app.Env.Admin.QueryRow(context.Background(), `select contract_amount, currency from bookings b
+		join integrations i on i.id = b.integration_id where i.public_id = $1`, pid).Scan(&amount, &currency))
+	require.Equal(t, int64(120050), amount)
+	require.Equal(t, "GBP", currency)
+
 	// Providers with an API have no import page.
 	stripe := o.Post("/integrations", url.Values{"provider": {"tave"}, "name": {"Tave"}, "api_key": {"tave_key_0123456789"}})
 	require.Equal(t, http.StatusSeeOther, stripe.Status, stripe.Body)
