@@ -51,8 +51,8 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
 // Parse reads a whole export. It strips a UTF-8 byte order mark, accepts CRLF and LF line ends,
-// quoted cells spanning lines and rows with more or fewer cells than the header, and skips
-// blank lines. A file that is not CSV, not UTF-8, has no header or too many rows is a
+// quoted cells spanning lines and rows with more or fewer cells than the header, drops NUL
+// characters and skips blank lines. A file that is not CSV, not UTF-8, has no header or too many rows is a
 // *ParseError naming the line.
 func Parse(r io.Reader) (Table, error) {
 	data, err := io.ReadAll(r)
@@ -95,9 +95,11 @@ func Parse(r io.Reader) (Table, error) {
 			return Table{}, &ParseError{Line: line, Msg: fmt.Sprintf("the file has more than %d rows; split it", MaxRows)}
 		}
 		for i, c := range rec {
+			c = strings.ReplaceAll(c, "\x00", "") // PostgreSQL text cannot hold NUL
 			if len(c) > MaxCell {
-				rec[i] = strings.ToValidUTF8(c[:MaxCell], "")
+				c = strings.ToValidUTF8(c[:MaxCell], "")
 			}
+			rec[i] = c
 		}
 		t.Rows = append(t.Rows, Row{Line: line, Cells: rec})
 	}

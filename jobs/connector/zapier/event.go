@@ -58,7 +58,7 @@ func (f *flexStr) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
 		}
-		*f = flexStr(strings.TrimSpace(v))
+		*f = flexStr(strings.TrimSpace(strings.ReplaceAll(v, "\x00", ""))) // PostgreSQL text cannot hold NUL
 	case s == "true" || s == "false" || json.Valid(b) && !strings.ContainsAny(s[:1], "{["):
 		*f = flexStr(s)
 	default:
