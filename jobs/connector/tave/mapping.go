@@ -50,9 +50,13 @@ type listEnvelope[T any] struct {
 	} `json:"meta"`
 }
 
-// lastPage reports whether the envelope's page is the last of its resource.
+// lastPage reports whether the envelope's page is the last of its resource: meta.totalPages
+// says so (an empty page before the last is read past), or, without it, a short page.
 func (e listEnvelope[T]) lastPage(asked int) bool {
-	return len(e.Data) == 0 || asked >= e.Meta.TotalPages
+	if e.Meta.TotalPages > 0 {
+		return asked >= e.Meta.TotalPages
+	}
+	return len(e.Data) < PageSize
 }
 
 // contact is a person or couple in the studio's address book.

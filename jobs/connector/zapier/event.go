@@ -163,11 +163,19 @@ func paymentRecord(ev Event, eventID string, opt csvimport.Options, now time.Tim
 // API), and forwarded events map to records.
 type Conn struct {
 	provider, currency string
+	hasSecret          bool
 	now                func() time.Time
 }
 
-// Test has nothing to call: the integration works when its webhooks arrive.
-func (c *Conn) Test(context.Context) error { return nil }
+// Test has no API to call; it checks that the integration has its signing secret, without
+// which no forwarded event is accepted.
+func (c *Conn) Test(context.Context) error {
+	if !c.hasSecret {
+		return &connector.Error{Class: connector.ClassCredentials,
+			Err: errors.New("no Zapier signing secret: generate one on the import page")}
+	}
+	return nil
+}
 
 // Fetch returns an empty, finished page: records arrive by CSV import and webhooks.
 func (c *Conn) Fetch(context.Context, json.RawMessage) (connector.Page, error) {
@@ -205,7 +213,7 @@ func NewProvider(name, label string) connector.Provider {
 			if cur == "" {
 				cur = "USD"
 			}
-			return &Conn{provider: name, currency: cur, now: p.Clock}, nil
+			return &Conn{provider: name, currency: cur, hasSecret: strings.TrimSpace(p.Credentials[SecretField]) != "", now: p.Clock}, nil
 		},
 		Webhook: connector.WebhookVerifierFunc(Verify),
 		WebhookHelp: label + " has no API: upload its CSV export on this page, or forward its Zapier triggers (new lead or project, " +

@@ -97,4 +97,13 @@ func TestMapEventTurnsZapsIntoRecords(t *testing.T) {
 	res, err = m.MapEvent(ctx, connector.StoredEvent{ID: "e4", Type: "form.viewed", Payload: []byte(`{}`)})
 	require.NoError(t, err)
 	require.Empty(t, res.Records)
+
+	require.Equal(t, connector.ClassCredentials, connector.ClassOf(conn.Test(ctx)), "no signing secret stored")
+	withSecret, err := NewProvider("dubsado", "Dubsado").New(connector.Params{Credentials: map[string]string{SecretField: secret}})
+	require.NoError(t, err)
+	require.NoError(t, withSecret.Test(ctx))
+	page, err := withSecret.Fetch(ctx, nil)
+	require.NoError(t, err)
+	require.True(t, page.Done)
+	require.Empty(t, page.Records, "nothing to fetch: no API")
 }
