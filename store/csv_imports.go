@@ -73,10 +73,21 @@ type NewCSVImport struct {
 	TotalRows     int
 }
 
-// CreateCSVImport stores an upload waiting for its mapping to be confirmed.
+// AbandonedImportAge is how long an upload waits for its mapping to be confirmed; the next
+// upload of the integration drops older unconfirmed ones (and their bytes).
+const AbandonedImportAge = 7 * 24 * time.Hour
+
+// CreateCSVImport stores an upload waiting for its mapping to be confirmed, and drops the bytes
+// of the integration's uploads left unconfirmed for AbandonedImportAge.
 func (db *DB) CreateCSVImport(ctx context.Context, orgID, userID int64, in NewCSVImport) (int64, error) {
 	var id int64
 	err := db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `update csv_imports set status = 'failed', data = null, finished_at = now(),
+				failure = 'Never confirmed; upload the file again to import it.'
+			where integration_id = $1 and status = 'uploaded' and created_at < now() - $2::interval`,
+			in.IntegrationID, AbandonedImportAge); err != nil {
+			return err
+		}
 		if err := tx.QueryRow(ctx, `insert into csv_imports (org_id, integration_id, created_by, filename, data, size_bytes, header,
 				mapping, total_rows)
 			values ($1, $2, $3, left($4, 255), $5, $6, $7, $8, $9) returning id`, orgID, in.IntegrationID, userID, in.Filename,
