@@ -91,6 +91,7 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	cursor, empty := t.Cursor, 0
 	ahead := &readAhead{conn: conn}
 	defer ahead.stop()
+	pace := &recomputePacer{every: d.cfg.RecomputeEvery}
 	for {
 		if time.Since(started) >= d.cfg.JobBudget {
 			return river.JobSnooze(0) // continue in a fresh attempt from the saved cursor
@@ -108,7 +109,7 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			ahead.start(ctx, page.Cursor) // the next page arrives while this one is written
 		}
 		if err == nil {
-			err = d.savePage(ctx, job.Args.OrgID, t.ID, &prog.run, page)
+			err = d.savePage(ctx, job.Args.OrgID, t.ID, &prog.run, page, pace)
 		}
 		if ctx.Err() != nil {
 			return river.JobSnooze(0) // shutting down or timed out: the saved cursor is intact
@@ -129,12 +130,18 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	return nil
 }
 
-// savePage writes one page: its records, the cursor and the run's counters in one transaction,
-// through WriteOrg so the dashboard recomputes. A page without records writes quietly.
-func (d *syncDeps) savePage(ctx context.Context, orgID, integrationID int64, run *store.SyncRun, page connector.Page) error {
-	write := d.db.WriteOrg
-	if len(page.Records) == 0 {
-		write = d.db.QuietWriteOrg
+// savePage writes one page: its records, the cursor and the run's counters in one transaction.
+// A page with records that pace says is due goes through WriteOrg, which queues a recompute; the
+// others are written quietly and only counted as a change (see recomputePacer). A page without
+// records changes nothing the dashboard shows.
+func (d *syncDeps) savePage(ctx context.Context, orgID, integrationID int64, run *store.SyncRun, page connector.Page, pace *recomputePacer) error {
+	write, countChange := d.db.QuietWriteOrg, false
+	if len(page.Records) > 0 {
+		if pace.due(time.Now()) { // real time, whatever the configured clock
+			write = d.db.WriteOrg
+		} else {
+			countChange = true
+		}
 	}
 	var counts store.SyncCounts
 	err := write(ctx, orgID, func(tx pgx.Tx) error {
@@ -143,7 +150,8 @@ func (d *syncDeps) savePage(ctx context.Context, orgID, integrationID int64, run
 			return err
 		}
 		counts = c
-		return d.db.SaveSyncPage(ctx, tx, integrationID, run.ID, page.Cursor, c, problem)
+		return d.db.SaveSyncPage(ctx, tx, store.SyncPage{OrgID: orgID, IntegrationID: integrationID, RunID: run.ID,
+			Cursor: page.Cursor, Counts: c, Problem: problem, CountChange: countChange})
 	})
 	if err != nil {
 		return err

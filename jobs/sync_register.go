@@ -49,6 +49,9 @@ type SyncConfig struct {
 	MaxEmptyPages int
 	// ProgressEvery is the least time between two "Sync now" progress events (250 ms).
 	ProgressEvery time.Duration
+	// RecomputeEvery is the least time between two dashboard recomputes a running sync asks for
+	// (1 s); its first page with records and its end always ask (jobs/sync_pace.go).
+	RecomputeEvery time.Duration
 	// Registry replaces the provider registry (tests); nil means Providers().
 	Registry *connector.Registry
 	// OnAutoPause is called after an integration paused itself. The alerts work raises an alert
@@ -81,6 +84,7 @@ func (c SyncConfig) withDefaults() SyncConfig {
 	def(&c.RateLimitWait, time.Minute)
 	def(&c.PauseAfterDuration, 72*time.Hour)
 	def(&c.ProgressEvery, 250*time.Millisecond)
+	def(&c.RecomputeEvery, time.Second)
 	if c.ScheduleBatch <= 0 {
 		c.ScheduleBatch = 1000
 	}

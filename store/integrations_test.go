@@ -166,7 +166,8 @@ func TestSyncRunsResumeForTheirJobAndKeepCounts(t *testing.T) {
 	require.NoError(t, err)
 	page := func(runID int64, cursor string, c store.SyncCounts, problem string) {
 		require.NoError(t, env.DB.WriteOrg(ctx, org, func(tx pgx.Tx) error {
-			return env.DB.SaveSyncPage(ctx, tx, in.ID, runID, json.RawMessage(cursor), c, problem)
+			return env.DB.SaveSyncPage(ctx, tx, store.SyncPage{OrgID: org, IntegrationID: in.ID, RunID: runID,
+				Cursor: json.RawMessage(cursor), Counts: c, Problem: problem})
 		}))
 	}
 	page(run.ID, `{"after":"ch_1"}`, store.SyncCounts{Created: 100}, "")

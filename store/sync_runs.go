@@ -93,23 +93,44 @@ func (db *DB) StartSyncRun(ctx context.Context, orgID, integrationID, jobID int6
 	return run, wrap("start sync run", err)
 }
 
+// SyncPage is one written page of a sync, as SaveSyncPage records it.
+type SyncPage struct {
+	OrgID, IntegrationID, RunID int64
+	// Cursor is where the next page starts.
+	Cursor json.RawMessage
+	// Counts are the page's changes; Problem, when set, is kept as the run's message (skipped
+	// records).
+	Counts  SyncCounts
+	Problem string
+	// CountChange counts the page on the organization's change counter without queueing a
+	// recompute, for a page written without the write hook (a sync queues recomputes at its own
+	// pace). A snapshot left behind the counter, say by a crash, is found by the periodic sweep
+	// of lagging organizations.
+	CountChange bool
+}
+
 // SaveSyncPage records a page inside the transaction that wrote its rows: the integration's
 // cursor and record count and the run's counters move together with the data, so a crash
-// never loses or repeats a page. problem, when set, is kept as the run's message (skipped records).
-func (db *DB) SaveSyncPage(ctx context.Context, tx pgx.Tx, integrationID, runID int64, cursor json.RawMessage, c SyncCounts, problem string) error {
+// never loses or repeats a page. Its statements go in one round trip.
+func (db *DB) SaveSyncPage(ctx context.Context, tx pgx.Tx, p SyncPage) error {
+	cursor := p.Cursor
 	if len(cursor) == 0 {
 		cursor = json.RawMessage("{}")
 	}
-	if _, err := tx.Exec(ctx, `update integrations set cursor = $2, records_synced = records_synced + $3, updated_at = now()
-		where id = $1`, integrationID, cursor, c.Total()); err != nil {
-		return wrap("save sync page", err)
-	}
-	_, err := tx.Exec(ctx, `update sync_runs set pages = pages + 1, created_count = created_count + $2,
+	c := p.Counts
+	var b pgx.Batch
+	b.Queue(`update integrations set cursor = $2, records_synced = records_synced + $3, updated_at = now()
+		where id = $1`, p.IntegrationID, cursor, c.Total())
+	b.Queue(`update sync_runs set pages = pages + 1, created_count = created_count + $2,
 			updated_count = updated_count + $3, deleted_count = deleted_count + $4, skipped_count = skipped_count + $5,
 			error_class = case when $6 <> '' then 'bad_data' else error_class end,
 			error_message = case when $6 <> '' then left($6, 2000) else error_message end
-		where id = $1`, runID, c.Created, c.Updated, c.Deleted, c.Skipped, problem)
-	return wrap("save sync page", err)
+		where id = $1`, p.RunID, c.Created, c.Updated, c.Deleted, c.Skipped, p.Problem)
+	if p.CountChange {
+		b.Queue(`insert into org_metric_state as s (org_id, change_seq) values ($1, 1)
+			on conflict (org_id) do update set change_seq = s.change_seq + 1`, p.OrgID)
+	}
+	return wrap("save sync page", tx.SendBatch(ctx, &b).Close())
 }
 
 // SyncRuns lists an integration's newest runs first.
