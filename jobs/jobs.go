@@ -161,10 +161,32 @@ func (r *Runner) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish (within ctx) and stops fetching new ones.
+// StopCancelReserve is the part of Stop's deadline kept for cancelling the jobs that did not
+// finish in the rest of it.
+const StopCancelReserve = 2 * time.Second
+
+// Stop stops fetching new jobs and lets running ones finish until StopCancelReserve before ctx's
+// deadline; then it cancels the jobs still running (River's StopAndCancel) and waits, within
+// ctx, for them to return and for their outcome to be stored. A cancelled job is released, not
+// lost: a sync snoozes from its saved cursor, any other job is retried. Only a job that ignores
+// its context past ctx stays running until River's rescuer releases it.
 func (r *Runner) Stop(ctx context.Context) error {
 	if !r.work {
 		return nil
 	}
-	return r.Client.Stop(ctx)
+	soft := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		soft, cancel = context.WithDeadline(ctx, deadline.Add(-StopCancelReserve))
+		defer cancel()
+	}
+	err := r.Client.Stop(soft)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	r.log.Warn("jobs still running at the stop deadline; cancelling them")
+	if err := r.Client.StopAndCancel(ctx); err != nil {
+		return fmt.Errorf("jobs: stop and cancel: %w", err)
+	}
+	return nil
 }
