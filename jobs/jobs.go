@@ -36,6 +36,17 @@ var pendingStates = []rivertype.JobState{
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
+// Only the metrics queue (the live path) polls every FetchPollInterval. The others are woken by
+// River's insert notifications like it, and poll only as a fallback (a notification lost while
+// the LISTEN connection reconnects): at 20 ms, four queues cost an idle instance 200 queries a
+// second, about a tenth of a core between the server and PostgreSQL (make bench-scale).
+const (
+	// QuietPollInterval is the fallback poll of the default and notify queues.
+	QuietPollInterval = 100 * time.Millisecond
+	// SyncPollInterval is the fallback poll of the sync queue (syncs run for seconds anyway).
+	SyncPollInterval = 500 * time.Millisecond
+)
+
 // MaxSyncWorkers caps simultaneous integration syncs per instance.
 const MaxSyncWorkers = 4
 
@@ -93,10 +104,10 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*Runner, error) {
 		river.AddWorker(workers, &RefreshSnapshotsWorker{DB: db, Now: cfg.Now, Runner: r})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 10},
+			river.QueueDefault: {MaxWorkers: 10, FetchPollInterval: QuietPollInterval},
 			QueueMetrics:       {MaxWorkers: MaxMetricWorkers},
-			QueueSync:          {MaxWorkers: MaxSyncWorkers},
-			QueueNotify:        {MaxWorkers: 10},
+			QueueSync:          {MaxWorkers: MaxSyncWorkers, FetchPollInterval: SyncPollInterval},
+			QueueNotify:        {MaxWorkers: 10, FetchPollInterval: QuietPollInterval},
 		}
 		rc.FetchCooldown = cfg.FetchCooldown
 		rc.FetchPollInterval = cfg.FetchPollInterval

@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"slices"
 	"time"
@@ -45,6 +47,7 @@ func runScale(ctx context.Context, args []string) error {
 	minutes := fs.Int("minutes", 3, "measured minutes")
 	warmup := fs.Duration("warmup", 75*time.Second, "run before measuring (the first sweeps, connection pools, caches)")
 	server := fs.String("server", "", "a built wedsync binary (default: go build ./cmd/wedsync)")
+	profile := fs.String("cpuprofile", "", "save the server's CPU profile of the first measured minute to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,9 +102,20 @@ func runScale(ctx context.Context, args []string) error {
 	meter := newScaleMeter(srv.cmd.Process.Pid, bdb.Cluster.Port())
 	var samples []scaleMinute
 	measureFrom := time.Now()
+	if *profile != "" {
+		go func() {
+			if err := saveServerProfile(ctx, srv.metricsURL, *profile, 55*time.Second); err != nil {
+				fmt.Printf("cpu profile: %v\n", err)
+			}
+		}()
+	}
 	for m := 1; m <= *minutes; m++ {
 		from := time.Now()
 		before := meter.read()
+		xacts0, err := committed(ctx, bdb.Admin)
+		if err != nil {
+			return err
+		}
 		if err := sleepCtx(ctx, time.Minute); err != nil {
 			return err
 		}
@@ -111,9 +125,14 @@ func runScale(ctx context.Context, args []string) error {
 			return err
 		}
 		sm.server, sm.pg = after.server.since(before.server), after.pg.since(before.pg)
+		xacts1, err := committed(ctx, bdb.Admin)
+		if err != nil {
+			return err
+		}
+		sm.xacts = xacts1 - xacts0
 		samples = append(samples, sm)
-		fmt.Printf("minute %d: server %.1f%% of a core, PostgreSQL %.1f%%; %d syncs, %d recomputes, %d schedule and %d refresh sweeps; %d integrations overdue\n",
-			m, sm.server, sm.pg, sm.syncs, sm.recomputes, len(sm.scheduleMS), len(sm.refreshMS), sm.overdue)
+		fmt.Printf("minute %d: server %.1f%% of a core, PostgreSQL %.1f%%; %d syncs, %d recomputes, %d transactions, %d schedule and %d refresh sweeps; %d integrations overdue\n",
+			m, sm.server, sm.pg, sm.syncs, sm.recomputes, sm.xacts, len(sm.scheduleMS), len(sm.refreshMS), sm.overdue)
 	}
 	sched, refresh, err := sweepDurations(ctx, bdb.Admin, measureFrom)
 	if err != nil {
@@ -143,6 +162,7 @@ func runScale(ctx context.Context, args []string) error {
 type scaleMinute struct {
 	server, pg            float64 // percent of one core
 	syncs, recomputes     int
+	xacts                 int64 // transactions committed in the benchmark database
 	scheduleMS, refreshMS []float64
 	overdue               int // due more than a minute ago and not yet synced
 }
@@ -162,6 +182,33 @@ func scaleWork(ctx context.Context, admin *pgxpool.Pool, from, to time.Time) (sc
 	}
 	err = admin.QueryRow(ctx, `select count(*) from integrations where next_run_at < $1::timestamptz - interval '1 minute'`, to).Scan(&sm.overdue)
 	return sm, err
+}
+
+// committed reads the benchmark database's committed transactions so far.
+func committed(ctx context.Context, admin *pgxpool.Pool) (int64, error) {
+	var n int64
+	err := admin.QueryRow(ctx, "select xact_commit from pg_stat_database where datname = current_database()").Scan(&n)
+	return n, err
+}
+
+// saveServerProfile saves the server's CPU profile over d (its metrics listener serves pprof).
+func saveServerProfile(ctx context.Context, metricsURL, path string, d time.Duration) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", metricsURL, int(d.Seconds())), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
 }
 
 // sweepDurations returns the run times of the schedule and refresh sweeps finished since from.
