@@ -27,11 +27,18 @@ const scaleStripeKey = "sk_test_51ScaleWedSyncFakeKey00000000"
 // Its River leader runs the real periodic jobs: schedule_syncs each minute, which enqueues a
 // sync_integration job for every due integration (2,000 a minute at this size), and the
 // refresh_snapshots sweep each minute. The syncs are real too: credentials opened, a sync run
-// recorded, stripe-go asking the Stripe fake (in this process) for charges newer than the
-// cursor, finding none, the run closed. Nothing is compressed: intervals are the product's, so
-// every number is per real minute. A share of the organizations (-watched, 5 %) counts as having
-// a dashboard open (marked viewed every two minutes, as the web tier's hub does), so the sweep
-// keeps their snapshots fresh; the others are idle and must cost nothing but their syncs.
+// recorded, stripe-go asking the Stripe fake (in this process) for charges, finding none (an
+// empty page: nothing happened at any of these businesses), the run closed. Nothing is
+// compressed: intervals are the product's, so every number is per real minute (run it with
+// -interval 24h for the cost of an instance with nothing due). A share of the organizations
+// (-watched, 5 %) counts as having a dashboard open (marked viewed every two minutes, as the web
+// tier's hub does), so the sweep keeps their snapshots fresh and their syncs recompute; the
+// others are idle and must cost nothing but their syncs.
+//
+// Not included: the Stripe connector re-reads the newest charge it already has (its cursor is
+// inclusive), and a page with records recomputes even when the upsert changed nothing; and each
+// sync publishes three progress events (NOTIFY) whether or not anyone watches. Against the real
+// Stripe a routine sync of an organization with payments therefore costs a recompute more.
 //
 // After a warm-up it measures, minute by minute, the CPU time of the server process and of the
 // cluster's postmaster and backends (/proc/<pid>/stat, exited backends through the
