@@ -65,5 +65,9 @@ bench-live: deps-pg
 bench-sync: deps-pg
 	$(GO) run ./cmd/wedsync-load sync
 
+## bench-scale: 10,000 organizations x 3 integrations, real scheduler, syncs and refresh sweep for 3 real minutes: CPU of server and PostgreSQL per minute (~5 min)
+bench-scale: deps-pg
+	$(GO) run ./cmd/wedsync-load scale
+
 clean:
 	rm -rf bin

@@ -33,6 +33,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status, msg = http.StatusConflict, "That change conflicts with existing data. Reload and try again."
 	case errors.Is(err, store.ErrThrottled):
 		status, msg = http.StatusTooManyRequests, "Too many attempts. Wait a few minutes and try again."
+	case dbUnavailable(err):
+		status, msg = http.StatusServiceUnavailable, dbUnavailableMessage
+		c.Response().Header().Set("Retry-After", dbRetryAfter)
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)

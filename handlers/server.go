@@ -76,6 +76,7 @@ func New(d Deps) *Server {
 	s.sessions.Cookie.Secure = d.Config.SecureCookies
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("session", "err", err)
+		w.Header().Set("Retry-After", dbRetryAfter)
 		http.Error(w, "Session storage is unavailable. Try again in a moment.", http.StatusServiceUnavailable)
 	}
 	s.hub = live.NewHub(d.DB, s.RenderFragments, d.Log)

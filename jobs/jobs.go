@@ -36,6 +36,17 @@ var pendingStates = []rivertype.JobState{
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
+// Only the metrics queue (the live path) polls every FetchPollInterval. The others are woken by
+// River's insert notifications like it, and poll only as a fallback (a notification lost while
+// the LISTEN connection reconnects): at 20 ms, four queues cost an idle instance 200 queries a
+// second, about a tenth of a core between the server and PostgreSQL (make bench-scale).
+const (
+	// QuietPollInterval is the fallback poll of the default and notify queues.
+	QuietPollInterval = 100 * time.Millisecond
+	// SyncPollInterval is the fallback poll of the sync queue (syncs run for seconds anyway).
+	SyncPollInterval = 500 * time.Millisecond
+)
+
 // MaxSyncWorkers caps simultaneous integration syncs per instance.
 const MaxSyncWorkers = 4
 
@@ -94,10 +105,10 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*Runner, error) {
 		river.AddWorker(workers, &ImportCSVWorker{db: db, log: log.With("component", "import")})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 10},
+			river.QueueDefault: {MaxWorkers: 10, FetchPollInterval: QuietPollInterval},
 			QueueMetrics:       {MaxWorkers: MaxMetricWorkers},
-			QueueSync:          {MaxWorkers: MaxSyncWorkers},
-			QueueNotify:        {MaxWorkers: 10},
+			QueueSync:          {MaxWorkers: MaxSyncWorkers, FetchPollInterval: SyncPollInterval},
+			QueueNotify:        {MaxWorkers: 10, FetchPollInterval: QuietPollInterval},
 		}
 		rc.FetchCooldown = cfg.FetchCooldown
 		rc.FetchPollInterval = cfg.FetchPollInterval
@@ -162,10 +173,32 @@ func (r *Runner) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish (within ctx) and stops fetching new ones.
+// StopCancelReserve is the part of Stop's deadline kept for cancelling the jobs that did not
+// finish in the rest of it.
+const StopCancelReserve = 2 * time.Second
+
+// Stop stops fetching new jobs and lets running ones finish until StopCancelReserve before ctx's
+// deadline; then it cancels the jobs still running (River's StopAndCancel) and waits, within
+// ctx, for them to return and for their outcome to be stored. A cancelled job is released, not
+// lost: a sync snoozes from its saved cursor, any other job is retried. Only a job that ignores
+// its context past ctx stays running until River's rescuer releases it.
 func (r *Runner) Stop(ctx context.Context) error {
 	if !r.work {
 		return nil
 	}
-	return r.Client.Stop(ctx)
+	soft := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		soft, cancel = context.WithDeadline(ctx, deadline.Add(-StopCancelReserve))
+		defer cancel()
+	}
+	err := r.Client.Stop(soft)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	r.log.Warn("jobs still running at the stop deadline; cancelling them")
+	if err := r.Client.StopAndCancel(ctx); err != nil {
+		return fmt.Errorf("jobs: stop and cancel: %w", err)
+	}
+	return nil
 }

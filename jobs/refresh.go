@@ -11,7 +11,7 @@ import (
 // Staleness rules of the periodic refresh.
 const (
 	// WatchWindow: an organization counts as watched if a dashboard was open this recently.
-	WatchWindow = 10 * time.Minute
+	WatchWindow = store.WatchWindow
 	// SnapshotMaxAge: a watched organization's snapshot is refreshed when older than this.
 	SnapshotMaxAge = 5 * time.Minute
 	// LagGrace: a snapshot behind its writes for this long gets a new recompute (a job that

@@ -44,36 +44,48 @@ func (w *ScheduleSyncsWorker) Work(ctx context.Context, _ *river.Job[ScheduleSyn
 	return err
 }
 
-// ScheduleDue enqueues a scheduled sync for each integration due at now (at most limit) and
-// returns how many were new: an integration whose sync is already waiting, running or retrying
-// is skipped by the unique constraint.
-func ScheduleDue(ctx context.Context, db *store.DB, client *river.Client[pgx.Tx], now time.Time, limit int) (int, error) {
-	due, err := db.DueIntegrations(ctx, now, limit)
-	if err != nil || len(due) == 0 {
-		return 0, err
-	}
-	params := make([]river.InsertManyParams, len(due))
-	for i, d := range due {
-		params[i] = river.InsertManyParams{Args: SyncArgs{IntegrationID: d.ID, OrgID: d.OrgID, Trigger: TriggerSchedule}}
-	}
-	res, err := client.InsertMany(ctx, params)
-	if err != nil {
-		return 0, err
-	}
+// MaxSchedulePages bounds one sweep to this many batches: far more than a minute's due
+// integrations of any tenant base one database serves, yet a sweep that ends.
+const MaxSchedulePages = 100
+
+// ScheduleDue enqueues a scheduled sync for every integration due at now, in batches of batch
+// (at most MaxSchedulePages of them), and returns how many were new: an integration whose sync
+// is already waiting, running or retrying is skipped by the unique constraint. Paging through
+// every due integration keeps the schedule when more are due a minute than one batch holds.
+func ScheduleDue(ctx context.Context, db *store.DB, client *river.Client[pgx.Tx], now time.Time, batch int) (int, error) {
 	n := 0
-	for _, r := range res {
-		if !r.UniqueSkippedAsDuplicate {
-			n++
+	var after store.DueIntegration
+	for range MaxSchedulePages {
+		due, err := db.DueIntegrations(ctx, now, after, batch)
+		if err != nil || len(due) == 0 {
+			return n, err
 		}
+		params := make([]river.InsertManyParams, len(due))
+		for i, d := range due {
+			params[i] = river.InsertManyParams{Args: SyncArgs{IntegrationID: d.ID, OrgID: d.OrgID, Trigger: TriggerSchedule}}
+		}
+		res, err := client.InsertMany(ctx, params)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				n++
+			}
+		}
+		if len(due) < batch {
+			return n, nil
+		}
+		after = due[len(due)-1]
 	}
 	return n, nil
 }
 
-// ScheduleDueSyncs runs one scheduling sweep at now through this runner's client (tests, and
-// a manual nudge from the command line).
-func (r *Runner) ScheduleDueSyncs(ctx context.Context, now time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = 1000
+// ScheduleDueSyncs runs one scheduling sweep at now through this runner's client, in batches
+// of batch (tests, and a manual nudge from the command line).
+func (r *Runner) ScheduleDueSyncs(ctx context.Context, now time.Time, batch int) (int, error) {
+	if batch <= 0 {
+		batch = 1000
 	}
-	return ScheduleDue(ctx, r.db, r.Client, now, limit)
+	return ScheduleDue(ctx, r.db, r.Client, now, batch)
 }

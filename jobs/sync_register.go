@@ -21,7 +21,8 @@ type SyncConfig struct {
 	HTTPTimeout time.Duration
 	// ScheduleEvery is the scheduler's period (1 minute).
 	ScheduleEvery time.Duration
-	// ScheduleBatch caps the integrations one scheduler run enqueues (1,000); the rest wait a minute.
+	// ScheduleBatch is how many due integrations the scheduler reads and enqueues at a time
+	// (1,000); one run pages through all of them.
 	ScheduleBatch int
 	// JobBudget is how long one sync job works before it snoozes and continues in a fresh attempt
 	// from the saved cursor (1 minute), which keeps attempts short for River's stuck-job rescue.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // SyncTarget is what a sync job needs of its integration: the integration, its sealed
@@ -48,12 +50,21 @@ func (db *DB) SyncTarget(ctx context.Context, orgID, id int64) (SyncTarget, erro
 // DueIntegration identifies an integration whose scheduled sync is due.
 type DueIntegration struct {
 	ID, OrgID int64
+	// NextRunAt is when it became due (zero from WebhookIntegration).
+	NextRunAt time.Time
 }
 
-// DueIntegrations lists, across organizations, integrations due at now (not paused and not
-// waiting for new credentials), oldest first, through sys_due_integrations.
-func (db *DB) DueIntegrations(ctx context.Context, now time.Time, limit int) ([]DueIntegration, error) {
-	rows, err := db.Pool.Query(ctx, "select id, org_id from sys_due_integrations($1, $2)", now, limit)
+// DueIntegrations lists, across organizations, up to limit integrations due at now (not paused
+// and not waiting for new credentials), oldest first, through sys_due_integrations. after is
+// the last row of the previous page (the zero value starts at the beginning), so one sweep can
+// page through every due integration.
+func (db *DB) DueIntegrations(ctx context.Context, now time.Time, after DueIntegration, limit int) ([]DueIntegration, error) {
+	afterRun := pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+	if !after.NextRunAt.IsZero() {
+		afterRun = pgtype.Timestamptz{Time: after.NextRunAt, Valid: true}
+	}
+	rows, err := db.Pool.Query(ctx, "select id, org_id, next_run_at from sys_due_integrations($1, $2, $3, $4)",
+		now, afterRun, after.ID, limit)
 	if err != nil {
 		return nil, wrap("due integrations", err)
 	}
@@ -69,18 +80,36 @@ func (db *DB) WebhookIntegration(ctx context.Context, provider, publicID string)
 	return d, wrap("webhook integration", err)
 }
 
-// SyncSucceeded closes a run and marks the integration healthy, next due at nextRun. It runs
-// the write hook: the dashboard shows each source's freshness.
+// SyncSucceeded closes a run and marks the integration healthy, next due at nextRun. The
+// dashboard shows each source's health and freshness, so it runs the write hook (a recompute)
+// when the health changes, on the first success, or when the organization is watched (a
+// dashboard open within WatchWindow). A routine sync of an idle organization writes quietly:
+// 10,000 idle organizations cost their syncs and nothing more, and once someone opens such a
+// dashboard the refresh sweep recomputes its snapshot, which is then older than the sweep's
+// maximum age. (Records a sync stores recompute through their own page's write.)
 func (db *DB) SyncSucceeded(ctx context.Context, orgID, integrationID, runID int64, nextRun time.Time) error {
-	err := db.WriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+	err := db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `update sync_runs set status = 'succeeded', finished_at = now() where id = $1`, runID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `update integrations set status = case when status = 'paused' then status else 'healthy' end,
+		var shown bool
+		if err := tx.QueryRow(ctx, `select status not in ('healthy', 'paused') or consecutive_failures > 0 or last_success_at is null
+				or exists (select 1 from org_metric_state where org_id = $2 and last_viewed_at > now() - $3::interval)
+			from integrations where id = $1 for update`, integrationID, orgID, WatchWindow).Scan(&shown); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `update integrations set status = case when status = 'paused' then status else 'healthy' end,
 				last_success_at = now(), consecutive_failures = 0, failing_since = null, last_error = '',
 				last_error_class = '', next_run_at = $2, updated_at = now()
-			where id = $1`, integrationID, nextRun)
-		return err
+			where id = $1`, integrationID, nextRun); err != nil {
+			return err
+		}
+		if shown && db.onWrite != nil {
+			if err := db.onWrite(ctx, tx, orgID); err != nil {
+				return fmt.Errorf("store: write hook: %w", err)
+			}
+		}
+		return nil
 	})
 	return wrap("sync succeeded", err)
 }

@@ -135,9 +135,10 @@ func TestCrossOrgLookupsGoThroughTheSysFunctions(t *testing.T) {
 	var visible int
 	require.NoError(t, env.DB.Pool.QueryRow(ctx, "select count(*) from integrations").Scan(&visible))
 	require.Zero(t, visible)
-	due, err := env.DB.DueIntegrations(ctx, time.Now().Add(time.Second), 10)
+	due, err := env.DB.DueIntegrations(ctx, time.Now().Add(time.Second), store.DueIntegration{}, 10)
 	require.NoError(t, err)
-	require.Equal(t, []store.DueIntegration{{ID: a.ID, OrgID: orgA}}, due)
+	require.Len(t, due, 1)
+	require.Equal(t, store.DueIntegration{ID: a.ID, OrgID: orgA}, store.DueIntegration{ID: due[0].ID, OrgID: due[0].OrgID})
 
 	got, err := env.DB.WebhookIntegration(ctx, "stripe", c.PublicID)
 	require.NoError(t, err)

@@ -176,6 +176,10 @@ func (db *DB) RecomputeCount(ctx context.Context, orgID int64) (int64, error) {
 	return n, wrap("recompute count", err)
 }
 
+// WatchWindow: an organization counts as watched if a dashboard was open this recently (the
+// web instances mark open dashboards every two minutes).
+const WatchWindow = 10 * time.Minute
+
 // MarkViewed records that someone is watching the organization's dashboard, so the periodic
 // refresh keeps its time-dependent KPIs fresh.
 func (db *DB) MarkViewed(ctx context.Context, orgID int64, at time.Time) error {

@@ -17,9 +17,7 @@ import (
 	"github.com/wedsync/wedsync/jobs/channel/email"
 	"github.com/wedsync/wedsync/jobs/channel/email/smtptest"
 	"github.com/wedsync/wedsync/jobs/channel/webhook/webhooktest"
-	"github.com/wedsync/wedsync/migrations"
 	"github.com/wedsync/wedsync/store"
-	"github.com/wedsync/wedsync/store/localpg"
 	"github.com/wedsync/wedsync/store/secret"
 )
 
@@ -43,34 +41,12 @@ func runAlertsBench(args []string) error {
 	}
 	ctx := context.Background()
 	started := time.Now()
-	cluster, err := localpg.Start(ctx, localpg.Options{Throwaway: true, MaxConnections: 200})
+	bdb, err := startBenchDB(ctx, "wedsync_alerts_bench", benchDBOptions{MaxConnections: 200, AppConns: 40})
 	if err != nil {
 		return err
 	}
-	defer cluster.Stop() //nolint:errcheck
-	const dbName = "wedsync_alerts_bench"
-	root, err := pgx.Connect(ctx, cluster.URL("postgres", localpg.SuperUser))
-	if err != nil {
-		return err
-	}
-	_, err = root.Exec(ctx, "create database "+dbName)
-	root.Close(ctx)
-	if err != nil {
-		return err
-	}
-	admin, err := pgxpool.New(ctx, cluster.URL(dbName, localpg.SuperUser))
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	if _, err := migrations.Apply(ctx, admin, ""); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cluster.URL(dbName, migrations.AppRole), store.Options{MaxConns: 40})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer bdb.Close()
+	admin, db := bdb.Admin, bdb.DB
 	keys, err := secret.Parse(secret.Generate("bench1"))
 	if err != nil {
 		return err

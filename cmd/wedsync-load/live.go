@@ -19,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/wedsync/wedsync/jobs"
-	"github.com/wedsync/wedsync/migrations"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/store/demo"
 	"github.com/wedsync/wedsync/store/localpg"
@@ -186,27 +185,13 @@ func setupLive(ctx context.Context, o liveOptions) (*liveBench, error) {
 	}()
 	t0 := time.Now()
 	var err error
-	b.cluster, err = localpg.Start(ctx, localpg.Options{Throwaway: true, MaxConnections: 300})
+	bdb, err := startBenchDB(ctx, liveDBName, benchDBOptions{MaxConnections: 300, AppConns: 16})
 	if err != nil {
 		return nil, err
 	}
-	b.closers = append(b.closers, func() { _ = b.cluster.Stop() })
-	if err := createDatabase(ctx, b.cluster, liveDBName); err != nil {
-		return nil, err
-	}
-	superURL := b.cluster.URL(liveDBName, localpg.SuperUser)
-	b.appURL = b.cluster.URL(liveDBName, migrations.AppRole)
-	if b.admin, err = pgxpool.New(ctx, superURL); err != nil {
-		return nil, err
-	}
-	b.closers = append(b.closers, b.admin.Close)
-	if _, err := migrations.Apply(ctx, b.admin, ""); err != nil {
-		return nil, err
-	}
-	if b.db, err = store.Open(ctx, b.appURL, store.Options{MaxConns: 16}); err != nil {
-		return nil, err
-	}
-	b.closers = append(b.closers, b.db.Close)
+	b.closers = append(b.closers, bdb.Close)
+	b.cluster, b.admin, b.db, b.appURL = bdb.Cluster, bdb.Admin, bdb.DB, bdb.AppURL
+	superURL := bdb.SuperURL
 	// A River client configured as `serve`'s (which is never started, so it runs no job) installs
 	// the write hook: every write enqueues its recompute in its own transaction, exactly as a
 	// form posted to the server does. The server's workers run the jobs. (An insert-only client,

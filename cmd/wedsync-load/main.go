@@ -24,6 +24,7 @@ func commands() []command {
 		{"metrics", "KPI recompute, dashboard render and bare KPI SQL on 1M payments (make bench-metrics)", runMetrics},
 		{"live", "SSE fan-out, commit-to-screen, memory per idle stream, write throughput (make bench-live)", runLive},
 		{"sync", "100,000 Stripe payments synced end to end through the framework vs a plain COPY (make bench-sync)", runSyncBench},
+		{"scale", "steady-state cost of scheduling syncs and refreshing snapshots for 10,000 organizations (make bench-scale)", runScale},
 		{"alerts", "alert raised to webhook received and to email accepted, real receivers (make bench-alerts)", func(_ context.Context, args []string) error { return runAlertsBench(args) }},
 	}
 }

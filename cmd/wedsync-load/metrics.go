@@ -49,28 +49,13 @@ func runMetrics(ctx context.Context, args []string) error {
 	}
 
 	started := time.Now()
-	cluster, err := localpg.Start(ctx, localpg.Options{Throwaway: true})
-	if err != nil {
-		return err
-	}
-	defer cluster.Stop() //nolint:errcheck
 	const dbName = "wedsync_bench"
-	if err := createDatabase(ctx, cluster, dbName); err != nil {
-		return err
-	}
-	admin, err := pgxpool.New(ctx, cluster.URL(dbName, localpg.SuperUser))
+	bdb, err := startBenchDB(ctx, dbName, benchDBOptions{AppConns: 4})
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	if _, err := migrations.Apply(ctx, admin, ""); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cluster.URL(dbName, migrations.AppRole), store.Options{MaxConns: 4})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer bdb.Close()
+	cluster, admin, db := bdb.Cluster, bdb.Admin, bdb.DB
 
 	const tz, cur = "America/New_York", "USD"
 	loc, err := time.LoadLocation(tz)
@@ -191,16 +176,6 @@ func measureRender(ctx context.Context, db *store.DB, org int64, runs int) ([]ti
 	return out, buf.Len(), nil
 }
 
-func createDatabase(ctx context.Context, c *localpg.Cluster, name string) error {
-	root, err := pgx.Connect(ctx, c.URL("postgres", localpg.SuperUser))
-	if err != nil {
-		return err
-	}
-	defer root.Close(ctx)
-	_, err = root.Exec(ctx, "create database "+pgx.Identifier{name}.Sanitize())
-	return err
-}
-
 // percentile is the nearest-rank percentile p (0 < p ≤ 1) of ds.
 func percentile(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
@@ -220,4 +195,3 @@ func loadAverage() string {
 	}
 	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
-

@@ -25,9 +25,7 @@ import (
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/jobs/connector/stripe"
 	"github.com/wedsync/wedsync/jobs/connector/stripe/stripetest"
-	"github.com/wedsync/wedsync/migrations"
 	"github.com/wedsync/wedsync/store"
-	"github.com/wedsync/wedsync/store/localpg"
 	"github.com/wedsync/wedsync/store/secret"
 )
 
@@ -53,28 +51,12 @@ func runSyncBench(ctx context.Context, args []string) error {
 		return err
 	}
 	started := time.Now()
-	cluster, err := localpg.Start(ctx, localpg.Options{Throwaway: true})
+	bdb, err := startBenchDB(ctx, "wedsync_sync_bench", benchDBOptions{AppConns: 20})
 	if err != nil {
 		return err
 	}
-	defer cluster.Stop() //nolint:errcheck
-	const dbName = "wedsync_sync_bench"
-	if err := createDatabase(ctx, cluster, dbName); err != nil {
-		return err
-	}
-	admin, err := pgxpool.New(ctx, cluster.URL(dbName, localpg.SuperUser))
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	if _, err := migrations.Apply(ctx, admin, ""); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cluster.URL(dbName, migrations.AppRole), store.Options{MaxConns: 20})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer bdb.Close()
+	admin, db := bdb.Admin, bdb.DB
 	keys, err := secret.Parse(secret.Generate("bench1"))
 	if err != nil {
 		return err

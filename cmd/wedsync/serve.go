@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -19,8 +20,12 @@ import (
 	"github.com/wedsync/wedsync/store/secret"
 )
 
-// shutdownGrace bounds how long SIGTERM waits for requests and jobs.
+// shutdownGrace bounds how long SIGTERM waits for requests and jobs (jobs still running
+// jobs.StopCancelReserve before it are cancelled and released), so the process exits within 10 s.
 const shutdownGrace = 8 * time.Second
+
+// streamNoticeGrace bounds how long open streams get to take the reconnect notice.
+const streamNoticeGrace = time.Second
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -66,8 +71,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	// Shutdown does not know hijacked streams, and waits for the others: the hub closes both.
-	httpSrv.RegisterOnShutdown(srv.Hub().Close)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
@@ -97,13 +100,38 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("http shutdown", "err", err)
-	}
-	if err := runner.Stop(shutdownCtx); err != nil {
-		log.Warn("jobs did not stop in time; River will rescue them", "err", err)
-	}
+	shutdown(shutdownCtx, log,
+		func(ctx context.Context) {
+			// Every stream is told to reconnect and closed. http.Server.Shutdown does not know the
+			// hijacked ones and waits for the others, which end once the hub closes them.
+			ctx, cancel := context.WithTimeout(ctx, streamNoticeGrace)
+			defer cancel()
+			srv.Hub().Shutdown(ctx)
+		},
+		func(ctx context.Context) {
+			if err := httpSrv.Shutdown(ctx); err != nil {
+				log.Warn("http shutdown", "err", err)
+			}
+		},
+		func(ctx context.Context) {
+			if err := runner.Stop(ctx); err != nil {
+				log.Warn("jobs did not stop in time; River will rescue them", "err", err)
+			}
+		})
+	log.Info("stopped")
 	return nil
+}
+
+// shutdown runs the stop steps at once (streams, requests and jobs do not wait for each other)
+// and returns when all are done; each step must return by ctx's deadline.
+func shutdown(ctx context.Context, log *slog.Logger, steps ...func(context.Context)) {
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, step := range steps {
+		wg.Go(func() { step(ctx) })
+	}
+	wg.Wait()
+	log.Info("shutdown steps done", "took", time.Since(start).Round(time.Millisecond))
 }
 
 func secretGenerate() string { return secret.Generate("k1") }

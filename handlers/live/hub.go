@@ -226,6 +226,38 @@ func (h *Hub) CloseShareLink(linkID int64) int {
 	return n
 }
 
+// Shutdown tells every open stream to reconnect (shutdownNotice) and ends it, and refuses new
+// streams. It waits until every stream is closed or ctx ends, then closes what is left (Close):
+// a client too stuck to take the notice does not hold the process.
+func (h *Hub) Shutdown(ctx context.Context) {
+	var conns []*streamConn
+	h.mu.Lock()
+	h.closed = true
+	for _, os := range h.orgs {
+		for s := range os.subs {
+			s.closeWith(reasonShutdown)
+			if s.conn != nil {
+				conns = append(conns, s.conn)
+			}
+		}
+	}
+	h.mu.Unlock()
+	if len(conns) > 0 {
+		h.writers().schedule(conns, jobFlush, nil)
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for h.Streams() > 0 {
+		select {
+		case <-ctx.Done():
+			h.Close()
+			return
+		case <-tick.C:
+		}
+	}
+	h.Close()
+}
+
 // Close ends every stream (server shutdown) and refuses new ones. Hijacked connections are closed
 // at once, since http.Server.Shutdown does not know them; streams served by their own goroutine
 // return, so Shutdown does not wait for them.

@@ -212,12 +212,16 @@ func (c *streamConn) service(kind jobKind, now time.Time, bufs [][]byte) [][]byt
 	}
 }
 
-// collect appends the mailbox to bufs, and the revoked event when the hub ended the stream.
+// collect appends the mailbox to bufs, and the revoked event or the shutdown notice when the hub
+// ended the stream.
 func (c *streamConn) collect(bufs [][]byte) ([][]byte, bool) {
 	bufs = c.sub.take(bufs, &c.shown)
 	ended, reason := c.sub.ended()
-	if ended && reason == reasonRevoked {
+	switch {
+	case ended && reason == reasonRevoked:
 		bufs = append(bufs, revokedEvent)
+	case ended && reason == reasonShutdown:
+		bufs = append(bufs, shutdownNotice())
 	}
 	return bufs, ended
 }

@@ -143,8 +143,11 @@ func loop(write func([]byte) error, done <-chan struct{}, sub *Subscriber, shown
 		case <-done:
 			return nil
 		case <-sub.Closed():
-			if sub.reason == reasonRevoked {
+			switch sub.reason {
+			case reasonRevoked:
 				_ = write(revokedEvent)
+			case reasonShutdown:
+				_ = write(shutdownNotice())
 			}
 			return nil
 		case f := <-sub.Frames():

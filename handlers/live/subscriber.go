@@ -1,6 +1,10 @@
 package live
 
-import "sync"
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+)
 
 // closeReason says why the hub ended a stream.
 type closeReason uint8
@@ -13,6 +17,14 @@ const (
 
 // revokedEvent tells the page its share link is gone (static/app.js reloads into the 410 page).
 var revokedEvent = []byte("event: revoked\ndata: revoked\n\n")
+
+// shutdownNotice tells the page the server is going away: an `event: reconnect` whose `retry:`
+// field (0.5-3 s, jittered so a deploy does not bring every page back at once) the browser's
+// EventSource honours when the stream ends right after, reconnecting by itself with Last-Event-ID
+// (the htmx SSE extension steps in only if the EventSource gives up).
+func shutdownNotice() []byte {
+	return fmt.Appendf(nil, "event: reconnect\nretry: %d\ndata: restarting\n\n", 500+rand.IntN(2500))
+}
 
 // heartbeatComment keeps proxies from timing the stream out.
 var heartbeatComment = []byte(": heartbeat\n\n")
