@@ -167,7 +167,12 @@ func (d *syncDeps) connect(ctx context.Context, orgID int64, in store.Integratio
 		return nil, &connector.Error{Class: connector.ClassCredentials,
 			Err: errors.New("the stored credentials cannot be decrypted with the current keys; enter them again")}
 	}
-	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], d.http, "", d.now)
+	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], d.http, d.webhookURL(in), d.now)
+	if p.OAuth != nil {
+		if params.HTTPClient, err = d.oauthHTTPClient(ctx, orgID, in, p, secrets); err != nil {
+			return nil, err
+		}
+	}
 	conn, err := p.New(params)
 	if err != nil {
 		if connector.ClassOf(err) == connector.ClassBug {
@@ -175,5 +180,5 @@ func (d *syncDeps) connect(ctx context.Context, orgID int64, in store.Integratio
 		}
 		return nil, err
 	}
-	return conn, nil
+	return d.keepChannels(orgID, in, conn), nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/google"
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
 	"github.com/wedsync/wedsync/jobs/connector/stripe"
@@ -30,6 +31,7 @@ func providerList() []connector.Provider {
 		stripe.Provider(),
 		square.Provider(),
 		paypal.Provider(),
+		google.Provider(),
 	}
 }
 
