@@ -48,6 +48,9 @@ func (s *Server) integrationRoutes(member, admin []echo.MiddlewareFunc) {
 	e.POST("/integrations/:id/resume", h.resume, admin...)
 	e.GET("/integrations/:id/delete", h.confirmDelete, admin...)
 	e.POST("/integrations/:id/delete", h.delete, admin...)
+	e.POST("/integrations/oauth/:provider/connect", h.oauthConnect, admin...)
+	e.GET("/integrations/oauth/:provider/callback", h.oauthCallback, admin...)
+	e.POST("/integrations/:id/reconnect", h.oauthReconnect, admin...)
 
 	e.POST("/webhooks/:provider/:public_id", h.webhook)
 }
@@ -151,6 +154,9 @@ func (h *integrationPages) row(in store.Integration, loc *time.Location) views.I
 	}
 	if in.Status != store.IntegrationHealthy && in.LastErrorClass != "" {
 		r.Trouble = views.TroubleFor(r.ProviderLabel, in.LastErrorClass, in.LastError)
+	}
+	if p, ok := h.reg.Lookup(in.Provider); ok && p.OAuth != nil && in.Status == store.IntegrationNeedsReauth {
+		r.Reconnect = true
 	}
 	return r
 }
