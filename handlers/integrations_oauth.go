@@ -176,10 +176,14 @@ func (h *integrationPages) oauthCallback(c echo.Context) error {
 	if pend.Integration != "" {
 		msg = p.Label + " reconnected. A sync is running to catch up."
 	}
+	// The integration is due now: if no job takes the sync at once, the scheduler does.
 	if j, jerr := h.jobsOf(); jerr == nil {
-		if _, err := j.RequestSync(ctx, v.Org.ID, in.ID); err != nil {
+		queued, err := j.RequestSync(ctx, v.Org.ID, in.ID)
+		if err != nil {
 			h.log.Error("oauth first sync", "integration", in.PublicID, "err", err)
-			msg = p.Label + " connected. Its first sync starts within a minute."
+		}
+		if err != nil || !queued {
+			msg = p.Label + " connected. A sync starts within a minute."
 		}
 	}
 	h.flash(c, msg)

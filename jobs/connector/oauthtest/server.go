@@ -30,6 +30,7 @@ type Server struct {
 	access       map[string]time.Time // access token → expiry
 	refresh      map[string]bool      // refresh token → still valid
 	authorizes   []url.Values
+	issued       []string
 	exchanges    int
 	refreshes    int
 }
@@ -90,6 +91,13 @@ func (s *Server) Counts() (exchanges, refreshes int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.exchanges, s.refreshes
+}
+
+// AccessTokens are the access tokens the token endpoint issued, oldest first.
+func (s *Server) AccessTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.issued...)
 }
 
 // Bearer reports whether r carries a valid, unexpired access token in its Authorization header.
@@ -212,6 +220,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 func (s *Server) issue(w http.ResponseWriter, refresh, scope string) {
 	access := "ya29.at_" + random()
 	s.access[access] = s.now().Add(s.accessTTL)
+	s.issued = append(s.issued, access)
 	body := map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(s.accessTTL / time.Second)}
 	if refresh != "" {
 		body["refresh_token"] = refresh
