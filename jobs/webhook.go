@@ -134,7 +134,7 @@ func (w *ProcessWebhookWorker) Work(ctx context.Context, job *river.Job[ProcessW
 var errSyncRunning = errors.New("a sync of this integration is running")
 
 // syncRunningWait is how long an event waits for a running sync before it asks again.
-const syncRunningWait = 500 * time.Millisecond
+const syncRunningWait = time.Second
 
 // webhookErr stops retrying what cannot get better by waiting (credentials, permissions, bad
 // data); other failures retry with River's backoff.
