@@ -71,7 +71,7 @@ func (h *integrationPages) oauthConnect(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	in, errs := readForm(p, form, false)
+	in, errs := readForm(p, form, true) // typed secrets (a token instead of OAuth) are not needed here
 	if len(errs) > 0 {
 		f := h.formOf(p, form.Get("name"), form.Get("interval_minutes"), form, nil)
 		return render(c, http.StatusUnprocessableEntity, views.IntegrationFormPage(h.page(c, "Add "+p.Label, "integrations"), f, errs))

@@ -77,16 +77,17 @@ func tokenFromSecrets(s map[string]string) (*oauth2.Token, bool) {
 // oauthHTTPClient is the HTTP client of an OAuth provider's connector: it adds the bearer token
 // and refreshes it through the token endpoint when it expires. A refreshed token is sealed and
 // saved at once; a refused refresh (invalid_grant) is a credentials failure, which sets
-// needs_reauth.
+// needs_reauth. Without a stored OAuth token (a provider that also takes a typed token) it
+// returns nil, and the connector authenticates with its own credentials.
 func (d *syncDeps) oauthHTTPClient(ctx context.Context, orgID int64, in store.Integration, p connector.Provider, secrets map[string]string) (*http.Client, error) {
+	tok, ok := tokenFromSecrets(secrets)
+	if !ok {
+		return nil, nil
+	}
 	cfg, ok := d.cfg.OAuth.Config(p, "")
 	if !ok {
 		return nil, &connector.Error{Class: connector.ClassBug,
 			Err: fmt.Errorf("no OAuth client configured for %s (WEDSYNC_OAUTH_%s_CLIENT_ID)", p.Label, strings.ToUpper(p.Name))}
-	}
-	tok, ok := tokenFromSecrets(secrets)
-	if !ok {
-		return nil, &connector.Error{Class: connector.ClassCredentials, Err: fmt.Errorf("not connected to %s yet: connect with %s", p.Label, p.Label)}
 	}
 	refreshCtx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, d.http)
 	src := &savingTokenSource{base: cfg.TokenSource(refreshCtx, tok), last: tok.AccessToken, log: d.log,

@@ -169,8 +169,12 @@ func (d *syncDeps) connect(ctx context.Context, orgID int64, in store.Integratio
 	}
 	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], d.http, d.webhookURL(in), d.now)
 	if p.OAuth != nil {
-		if params.HTTPClient, err = d.oauthHTTPClient(ctx, orgID, in, p, secrets); err != nil {
+		client, err := d.oauthHTTPClient(ctx, orgID, in, p, secrets)
+		if err != nil {
 			return nil, err
+		}
+		if client != nil {
+			params.HTTPClient = client
 		}
 	}
 	conn, err := p.New(params)
