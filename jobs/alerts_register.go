@@ -40,6 +40,9 @@ type AlertConfig struct {
 	MaxAttempts         int
 	// HTTPTimeout bounds one webhook or Twilio call (10 s).
 	HTTPTimeout time.Duration
+	// AllowPrivateWebhooks lets webhook channels reach loopback and private addresses (tests,
+	// self-hosted receivers on an internal network). Off, such deliveries fail permanently.
+	AllowPrivateWebhooks bool
 	// Limits are the per-organization budgets (50 per rolling hour for LOW..CRITICAL, 200 for
 	// EMERGENCY).
 	Limits store.RateLimits
@@ -99,12 +102,20 @@ var alertUniqueStates = []rivertype.JobState{
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
+// webhookClient is the HTTP client of webhook channels: public addresses only, unless allowed.
+func webhookClient(ac AlertConfig) *http.Client {
+	if ac.AllowPrivateWebhooks {
+		return &http.Client{Timeout: ac.HTTPTimeout}
+	}
+	return &http.Client{Timeout: ac.HTTPTimeout, Transport: webhook.PublicTransport(ac.HTTPTimeout)}
+}
+
 // registerAlerts adds the alert workers, periodic jobs and the after-snapshot rule evaluation.
 func (r *Runner) registerAlerts(workers *river.Workers, rc *river.Config, cfg Config) error {
 	ac := cfg.Alerts.withDefaults()
 	hc := &http.Client{Timeout: ac.HTTPTimeout}
 	d := &alertDeps{db: r.db, log: r.log.With("component", "alerts"), keys: cfg.Keys, cfg: ac, now: cfg.Now, runner: r,
-		email: email.New(ac.SMTP), http: hc, webhook: webhook.New(hc)}
+		email: email.New(ac.SMTP), http: hc, webhook: webhook.New(webhookClient(ac))}
 	river.AddWorker(workers, &EvaluateAlertsWorker{d: d})
 	river.AddWorker(workers, &EvaluateAllAlertsWorker{d: d})
 	river.AddWorker(workers, &DeliverNotificationWorker{d: d})

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/calendly"
 	"github.com/wedsync/wedsync/jobs/connector/google"
+	"github.com/wedsync/wedsync/jobs/connector/outlook"
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
 	"github.com/wedsync/wedsync/jobs/connector/stripe"
@@ -32,6 +34,8 @@ func providerList() []connector.Provider {
 		square.Provider(),
 		paypal.Provider(),
 		google.Provider(),
+		outlook.Provider(),
+		calendly.Provider(),
 	}
 }
 

@@ -116,6 +116,9 @@ func (c *Client) Send(ctx context.Context, r Request) error {
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, Sign(r.Secret, ts, r.Body))
 	resp, err := c.http.Do(req)
+	if errors.Is(err, ErrPrivateAddress) {
+		return channel.Permanent(err)
+	}
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}

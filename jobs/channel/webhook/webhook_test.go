@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -84,4 +85,26 @@ func TestSendClassifiesFailures(t *testing.T) {
 	err = c.Send(context.Background(), webhook.Request{URL: "http://" + addr, Secret: "s", DeliveryID: "d", At: time.Now(), Body: []byte("{}")})
 	require.Error(t, err)
 	require.False(t, channel.IsPermanent(err))
+}
+
+func TestPublicTransportRefusesInternalAddresses(t *testing.T) {
+	t.Parallel()
+	recv := webhooktest.New("whsec_unit_0123456789")
+	defer recv.Close()
+	// An admin types a URL that points at our own network: the delivery fails permanently and
+	// the receiver never sees a request.
+	c := webhook.New(&http.Client{Timeout: 2 * time.Second, Transport: webhook.PublicTransport(time.Second)})
+	err := c.Send(context.Background(), webhook.Request{URL: recv.URL, Secret: "whsec_unit_0123456789",
+		DeliveryID: "dlv_1", Event: "alert.raised", At: time.Now(), Body: []byte(`{}`)})
+	require.ErrorIs(t, err, webhook.ErrPrivateAddress)
+	require.True(t, channel.IsPermanent(err), "%v", err)
+	require.Zero(t, recv.Count())
+
+	for addr, public := range map[string]bool{
+		"127.0.0.1": false, "10.1.2.3": false, "192.168.0.10": false, "172.16.5.5": false, "169.254.169.254": false,
+		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
+		"8.8.8.8": true, "2606:4700:4700::1111": true,
+	} {
+		require.Equal(t, public, webhook.IsPublic(netip.MustParseAddr(addr)), addr)
+	}
 }
