@@ -166,6 +166,9 @@ func (h *integrationPages) oauthCallback(c echo.Context) error {
 		err = h.db.UpdateIntegration(ctx, v.Org.ID, v.User.ID, h.keys, in.PublicID, store.IntegrationInput{Provider: in.Provider,
 			Name: in.Name, IntervalMinutes: strconv.Itoa(in.IntervalMinutes), Config: in.Config, Secrets: secrets})
 	} else {
+		for k, val := range jobs.OAuthInitialSecrets(p.Name) {
+			secrets[k] = val
+		}
 		in, err = h.db.CreateIntegration(ctx, v.Org.ID, v.User.ID, h.keys, store.IntegrationInput{Provider: p.Name,
 			Name: pend.Name, IntervalMinutes: pend.Interval, Config: pend.Config, Secrets: secrets})
 	}

@@ -58,6 +58,9 @@ func TestOAuthConnectEveryProvider(t *testing.T) {
 		sealed, secrets := storedSecrets(t, app, owner.OrgID, pid)
 		require.NotEmpty(t, secrets[jobs.SecretAccessToken])
 		require.NotEmpty(t, secrets[jobs.SecretRefreshToken])
+		for k := range jobs.OAuthInitialSecrets(p.Name) {
+			require.NotEmpty(t, secrets[k], "%s: %s is stored with the first token", p.Name, k)
+		}
 		require.NotContains(t, sealed, secrets[jobs.SecretAccessToken], "sealed at rest")
 		require.NotContains(t, sealed, secrets[jobs.SecretRefreshToken], "sealed at rest")
 		var plain int
@@ -77,6 +80,25 @@ func TestOAuthConnectEveryProvider(t *testing.T) {
 	all, err := app.DB.ListIntegrations(ctx, owner.OrgID)
 	require.NoError(t, err)
 	require.Len(t, all, len(providers), "one integration per flow, none from the replays")
+
+	// A provider that also takes typed credentials (a personal token) links to their form.
+	for _, p := range providers {
+		var secret string
+		for _, fld := range p.Fields {
+			if fld.Secret {
+				secret = fld.Name
+			}
+		}
+		form := owner.Get("/integrations/new?provider=" + p.Name)
+		link := form.Doc.Find(`[data-action="typed-credentials"]`)
+		if secret == "" {
+			require.Zero(t, link.Length(), p.Name)
+			continue
+		}
+		require.Zero(t, form.Doc.Find(`form[data-form="oauth-connect"] input[name="`+secret+`"]`).Length(), "no secret in the OAuth form")
+		typed := owner.Get(link.AttrOr("href", ""))
+		require.Equal(t, 1, typed.Doc.Find(`form[data-form="integration"] input[name="`+secret+`"][type="password"]`).Length(), p.Name)
+	}
 }
 
 // TestOAuthCallbackRefusesForeignExpiredAndForgedStates: a state another session started, an

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/outlook"
 	"github.com/wedsync/wedsync/store"
 	"golang.org/x/oauth2"
 )
@@ -63,6 +64,17 @@ func TokenSecrets(tok *oauth2.Token) map[string]string {
 		out[SecretTokenExpiry] = tok.Expiry.UTC().Format(time.RFC3339Nano)
 	}
 	return out
+}
+
+// OAuthInitialSecrets are the secrets a provider needs sealed next to its first token when an
+// integration is created through OAuth: Outlook's clientState, which its change notifications
+// must carry back.
+func OAuthInitialSecrets(provider string) map[string]string {
+	switch provider {
+	case outlook.Name:
+		return map[string]string{outlook.ClientStateKey: outlook.NewClientState()}
+	}
+	return nil
 }
 
 // tokenFromSecrets reads the sealed token back; ok is false when none was stored.
