@@ -56,9 +56,6 @@ func (h *integrationPages) newForm(c echo.Context) error {
 		return render(c, http.StatusOK, views.IntegrationFormPage(h.page(c, "Add an integration", "integrations"), f, errs))
 	}
 	f := h.formOf(p, p.Label, strconv.Itoa(store.DefaultSyncInterval), url.Values{}, nil)
-	if c.QueryParam("credentials") != "" {
-		f.OAuth = "" // a provider that also takes typed credentials: the plain form
-	}
 	return render(c, http.StatusOK, views.IntegrationFormPage(h.page(c, "Add "+p.Label, "integrations"), f, nil))
 }
 
@@ -116,7 +113,6 @@ func (h *integrationPages) create(c echo.Context) error {
 		}
 	}
 	f := h.formOf(p, form.Get("name"), form.Get("interval_minutes"), form, nil)
-	f.OAuth = "" // typed credentials were posted: show their form again
 	return render(c, http.StatusUnprocessableEntity, views.IntegrationFormPage(h.page(c, "Add "+p.Label, "integrations"), f, errs))
 }
 

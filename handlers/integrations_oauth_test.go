@@ -81,23 +81,16 @@ func TestOAuthConnectEveryProvider(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, len(providers), "one integration per flow, none from the replays")
 
-	// A provider that also takes typed credentials (a personal token) links to their form.
+	// A provider that also takes typed credentials (a personal token) offers both.
 	for _, p := range providers {
-		var secret string
+		form := owner.Get("/integrations/new?provider=" + p.Name)
+		require.Equal(t, 1, form.Doc.Find(`[data-action="oauth-connect"]`).Length(), p.Name)
 		for _, fld := range p.Fields {
 			if fld.Secret {
-				secret = fld.Name
+				require.Zero(t, form.Doc.Find(`form[data-form="oauth-connect"] input[name="`+fld.Name+`"]`).Length(), "no secret in the OAuth form")
+				require.Equal(t, 1, form.Doc.Find(`form[data-form="integration"] input[name="`+fld.Name+`"][type="password"]`).Length(), p.Name)
 			}
 		}
-		form := owner.Get("/integrations/new?provider=" + p.Name)
-		link := form.Doc.Find(`[data-action="typed-credentials"]`)
-		if secret == "" {
-			require.Zero(t, link.Length(), p.Name)
-			continue
-		}
-		require.Zero(t, form.Doc.Find(`form[data-form="oauth-connect"] input[name="`+secret+`"]`).Length(), "no secret in the OAuth form")
-		typed := owner.Get(link.AttrOr("href", ""))
-		require.Equal(t, 1, typed.Doc.Find(`form[data-form="integration"] input[name="`+secret+`"][type="password"]`).Length(), p.Name)
 	}
 }
 
