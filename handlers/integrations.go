@@ -41,6 +41,7 @@ func (s *Server) integrationRoutes(member, admin []echo.MiddlewareFunc) {
 	e.POST("/integrations", h.create, admin...)
 	e.GET("/integrations/:id", h.show, admin...)
 	e.GET("/integrations/:id/edit", h.editForm, admin...)
+	e.POST("/integrations/:id/preview", h.previewMapping, admin...)
 	e.POST("/integrations/:id", h.update, admin...)
 	e.POST("/integrations/:id/test", h.test, admin...)
 	e.POST("/integrations/:id/sync", h.syncNow, admin...)

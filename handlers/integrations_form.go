@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/wedsync/wedsync/jobs"
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/calmap"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/views"
 )
@@ -140,6 +142,11 @@ func (h *integrationPages) editForm(c echo.Context) error {
 	}
 	f := h.formOf(p, in.Name, strconv.Itoa(in.IntervalMinutes), values, in.CredentialHints)
 	f.PublicID = in.PublicID
+	if p.Category == calendarCategory {
+		if f.Mapping, err = h.mappingPreview(c, in, values); err != nil {
+			return err
+		}
+	}
 	return render(c, http.StatusOK, views.IntegrationFormPage(h.page(c, "Edit "+in.Name, "integrations"), f, nil))
 }
 
@@ -166,12 +173,25 @@ func (h *integrationPages) update(c echo.Context) error {
 		} else if err != nil {
 			return err
 		} else {
-			h.flash(c, "Saved.")
+			n, err := h.reclassify(c, in, p, input.Config)
+			if err != nil {
+				return err
+			}
+			msg := "Saved."
+			if n > 0 {
+				msg += " " + strconv.Itoa(n) + " stored events were re-classified with the new rules."
+			}
+			h.flash(c, msg)
 			return redirect(c, "/integrations/"+in.PublicID)
 		}
 	}
 	f := h.formOf(p, form.Get("name"), form.Get("interval_minutes"), form, in.CredentialHints)
 	f.PublicID = in.PublicID
+	if p.Category == calendarCategory {
+		if f.Mapping, err = h.mappingPreview(c, in, form); err != nil {
+			return err
+		}
+	}
 	return render(c, http.StatusUnprocessableEntity, views.IntegrationFormPage(h.page(c, "Edit "+in.Name, "integrations"), f, errs))
 }
 
@@ -257,4 +277,72 @@ func (h *integrationPages) delete(c echo.Context) error {
 	}
 	h.flash(c, "Integration deleted.")
 	return redirect(c, "/integrations")
+}
+
+// calendarCategory is the provider category whose integrations have mapping rules (calmap).
+const calendarCategory = "Calendars"
+
+// mappingPreview builds the preview of an integration's stored events under the rules in
+// values (the typed form, or the stored config).
+func (h *integrationPages) mappingPreview(c echo.Context, in store.Integration, values url.Values) (*views.MappingPreview, error) {
+	v := viewerOf(c)
+	now := h.db.Now()
+	events, err := h.db.CalendarPreview(c.Request().Context(), v.Org.ID, in.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	rules := map[string]string{calmap.WeddingKey: values.Get(calmap.WeddingKey), calmap.ConsultationKey: values.Get(calmap.ConsultationKey)}
+	m := &views.MappingPreview{URL: "/integrations/" + in.PublicID + "/preview", Errors: views.FormErrors{}}
+	for k, msg := range calmap.Validate(rules) {
+		m.Errors[k] = msg
+	}
+	classify := calmap.FromConfig(rules).Classify
+	loc := v.Org.Location()
+	for _, e := range events {
+		r := views.MappingRow{Title: e.Title, Current: e.Kind, Upcoming: !e.StartsAt.Before(now), Cancelled: e.Status == "cancelled"}
+		if e.AllDay {
+			r.When = e.StartsAt.In(loc).Format("Mon 2 Jan 2006") + ", all day"
+		} else {
+			r.When = e.StartsAt.In(loc).Format("Mon 2 Jan 2006, 15:04")
+		}
+		if len(m.Errors) == 0 {
+			r.Proposed = classify(e.Title)
+			if r.Proposed != r.Current {
+				m.Changes++
+			}
+		}
+		m.Rows = append(m.Rows, r)
+	}
+	return m, nil
+}
+
+// previewMapping answers the form's preview request (htmx, as the admin types) with the preview's
+// body. It changes nothing; being a POST, it is CSRF-checked like any other.
+func (h *integrationPages) previewMapping(c echo.Context) error {
+	in, p, err := h.editable(c)
+	if err != nil {
+		return err
+	}
+	if p.Category != calendarCategory {
+		return echo.NewHTTPError(http.StatusNotFound, "This integration has no event mapping.")
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	m, err := h.mappingPreview(c, in, form)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.MappingPreviewBody(*m))
+}
+
+// reclassify applies saved mapping rules to the integration's stored events when they changed,
+// linking new wedding events to bookings as a sync would; the write queues a recompute.
+func (h *integrationPages) reclassify(c echo.Context, in store.Integration, p connector.Provider, saved map[string]string) (int, error) {
+	if p.Category != calendarCategory || (saved[calmap.WeddingKey] == in.Config[calmap.WeddingKey] &&
+		saved[calmap.ConsultationKey] == in.Config[calmap.ConsultationKey]) {
+		return 0, nil
+	}
+	return h.db.ReclassifyCalendarEvents(c.Request().Context(), viewerOf(c).Org.ID, in.ID, calmap.FromConfig(saved).Classify, jobs.MatchWeddingBooking)
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/wedsync/wedsync/jobs/connector"
@@ -144,6 +146,13 @@ func upsertRecord(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, iid int64
 		if row.BookingID, err = link(connector.KindBooking, row.BookingID); err != nil {
 			return false, err
 		}
+		if row.BookingID == nil && row.Kind == "wedding" && row.Status != "cancelled" {
+			cands, err := db.BookingsOnEventDate(ctx, tx, orgID, row.StartsAt, row.AllDay || row.LocalTime)
+			if err != nil {
+				return false, err
+			}
+			row.BookingID = MatchWeddingBooking(row.Title, cands)
+		}
 		return db.UpsertCalendarEvent(ctx, tx, orgID, row)
 	}
 	return false, fmt.Errorf("record %s: unsupported row type %T", rec.ExternalID, rec.Row)
@@ -223,4 +232,73 @@ func applyPayments(ctx context.Context, db *store.DB, tx pgx.Tx, orgID, iid int6
 		}
 	}
 	return nil
+}
+
+// MatchWeddingBooking picks the booking a wedding calendar event belongs to, among the counting
+// bookings of its local date: the one whose client's name appears in the event's title, case
+// aside. A couple's name ("Ana & Bo", "Ana Smith and Bo Jones") appears when every partner does,
+// by full name or by first name; a single name must appear whole. Words match whole ("Bo" is not
+// "Bob"). No match, or more than one booking matching, links nothing: a lone booking on that date
+// is not assumed to be the event's.
+func MatchWeddingBooking(title string, cands []store.BookingCandidate) *int64 {
+	words := nameWords(title)
+	var found *int64
+	for _, c := range cands {
+		partners := splitPartners(c.Name)
+		if len(partners) == 0 {
+			continue
+		}
+		all := true
+		for _, p := range partners {
+			if !containsRun(words, p) && !(len(partners) > 1 && containsRun(words, p[:1])) {
+				all = false
+				break
+			}
+		}
+		if all {
+			if found != nil {
+				return nil // two bookings fit: linking either could be wrong
+			}
+			id := c.ID
+			found = &id
+		}
+	}
+	return found
+}
+
+// splitPartners splits a client's name into its people ("Ana Smith & Bo" → [ana smith] [bo]),
+// on &, +, /, commas and the word "and".
+func splitPartners(name string) [][]string {
+	spaced := strings.NewReplacer("&", " & ", "+", " & ", "/", " & ", ",", " & ").Replace(strings.ToLower(name))
+	var out [][]string
+	var cur []string
+	for _, f := range append(strings.Fields(spaced), "&") {
+		if f == "&" || f == "and" {
+			if len(cur) > 0 {
+				out = append(out, cur)
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, nameWords(f)...)
+	}
+	return out
+}
+
+// nameWords lowercases s and splits it into words of letters and digits.
+func nameWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// containsRun reports whether run appears in words as consecutive whole words.
+func containsRun(words, run []string) bool {
+	if len(run) == 0 {
+		return false
+	}
+	for i := 0; i+len(run) <= len(words); i++ {
+		if slices.Equal(words[i:i+len(run)], run) {
+			return true
+		}
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/jobs/connector/calendly"
 	"github.com/wedsync/wedsync/jobs/connector/google"
+	"github.com/wedsync/wedsync/jobs/connector/ical"
 	"github.com/wedsync/wedsync/jobs/connector/outlook"
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
@@ -36,6 +37,7 @@ func providerList() []connector.Provider {
 		google.Provider(),
 		outlook.Provider(),
 		calendly.Provider(),
+		ical.Provider(),
 	}
 }
 

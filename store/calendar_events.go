@@ -33,10 +33,16 @@ type CalendarEventRow struct {
 	Title         string
 	StartsAt      time.Time
 	EndsAt        time.Time
-	AllDay        bool
-	Status        string // empty means confirmed
-	Kind          string // empty means other
-	BookingID     *int64
+	// AllDay events cover whole local dates: StartsAt and EndsAt (exclusive) carry the dates
+	// as wall-clock midnights, in any location, and are stored at midnight in the
+	// organization's timezone.
+	AllDay bool
+	// LocalTime marks wall-clock times without a zone (iCalendar floating times): StartsAt and
+	// EndsAt are read as wall times and placed in the organization's timezone, like all-day dates.
+	LocalTime bool
+	Status    string // empty means confirmed
+	Kind      string // empty means other
+	BookingID *int64
 }
 
 // CalendarEventStatuses are the states of a calendar event.
@@ -95,15 +101,28 @@ func (db *DB) UpsertCalendarEvent(ctx context.Context, tx pgx.Tx, orgID int64, r
 	if err := checkRefs(ctx, tx, "upsert calendar event", ref{"integrations", &r.IntegrationID}, ref{"bookings", r.BookingID}); err != nil {
 		return false, err
 	}
+	if r.AllDay || r.LocalTime {
+		r.StartsAt, r.EndsAt = wallUTC(r.StartsAt), wallUTC(r.EndsAt)
+	}
+	// Wall times ($12) become instants in the organization's timezone.
 	err = tx.QueryRow(ctx, `insert into calendar_events (org_id, integration_id, external_id, calendar_id, title, starts_at,
 			ends_at, all_day, status, kind, booking_id)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		select $1, $2, $3, $4, $5, case when $12 then ($6::timestamptz at time zone 'UTC') at time zone o.timezone else $6 end,
+			case when $12 then ($7::timestamptz at time zone 'UTC') at time zone o.timezone else $7 end, $8, $9, $10, $11
+		from organizations o where o.id = $1
 		on conflict (integration_id, external_id) do update set calendar_id = excluded.calendar_id, title = excluded.title,
 			starts_at = excluded.starts_at, ends_at = excluded.ends_at, all_day = excluded.all_day,
 			status = excluded.status, kind = excluded.kind, booking_id = excluded.booking_id, updated_at = now()
 		returning (xmax = 0)`, orgID, r.IntegrationID, r.ExternalID, clip(r.CalendarID, 500), clip(r.Title, 500), r.StartsAt, r.EndsAt,
-		r.AllDay, r.Status, r.Kind, r.BookingID).Scan(&created)
+		r.AllDay, r.Status, r.Kind, r.BookingID, r.AllDay || r.LocalTime).Scan(&created)
 	return created, wrap("upsert calendar event", err)
+}
+
+// wallUTC keeps t's wall clock (in its own location) and calls it UTC.
+func wallUTC(t time.Time) time.Time {
+	y, m, d := t.Date()
+	hh, mm, ss := t.Clock()
+	return time.Date(y, m, d, hh, mm, ss, t.Nanosecond(), time.UTC)
 }
 
 // Helpers for rows that come from integrations.

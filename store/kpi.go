@@ -74,6 +74,9 @@ type KPIs struct {
 	OverbookedDates        []string          `json:"overbooked_dates"`  // YYYY-MM-DD, ascending
 	// CalendarWeddings are wedding events of connected calendars with no booking, next 30 days.
 	CalendarWeddings []CalendarWedding `json:"calendar_weddings,omitempty"`
+	// CalendarConflicts are the dates where wedding calendar events no booking accounts for
+	// push the day over capacity (store/kpi_conflicts.go), ascending.
+	CalendarConflicts []CalendarConflict `json:"calendar_conflicts"`
 	// Periods are the figures of the dashboard's period switch (store/kpi_periods.go).
 	Periods []PeriodFigures `json:"periods"`
 }

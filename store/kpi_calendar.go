@@ -7,7 +7,7 @@ import (
 )
 
 // CalendarWedding is a confirmed wedding event of a connected calendar in today..today+30 that
-// no booking is linked to: the dashboard lists it with the upcoming weddings, marked "in
+// no counting booking of its date is linked to: the dashboard lists it with the upcoming weddings, marked "in
 // calendar, no booking". It is not a booking, so no KPI counts it (upcoming_weddings_30d stays
 // bookings only).
 type CalendarWedding struct {
@@ -16,20 +16,23 @@ type CalendarWedding struct {
 	Title   string `json:"title"`
 }
 
-// sqlCalendarWeddings lists the first $5 confirmed wedding events without a booking starting on
-// local dates $2 .. $3 (inclusive) in zone $4.
-const sqlCalendarWeddings = `select e.id, (e.starts_at at time zone $4)::date, e.title
+// sqlUpcomingCalendarWeddings lists the first $5 confirmed wedding events starting on local
+// dates $2 .. $3 (inclusive) in zone $4 that no counting booking of that date accounts for (the
+// same rule as the calendar conflicts of kpi_conflicts.go).
+const sqlUpcomingCalendarWeddings = `select e.id, (e.starts_at at time zone $4)::date, e.title
 from calendar_events e
-where e.org_id = $1 and e.kind = 'wedding' and e.status = 'confirmed' and e.booking_id is null
+where e.org_id = $1 and e.kind = 'wedding' and e.status = 'confirmed'
 	and e.starts_at >= ($2::date)::timestamp at time zone $4
 	and e.starts_at < ($3::date + 1)::timestamp at time zone $4
+	and not exists (select 1 from bookings b where b.id = e.booking_id and b.status <> 'cancelled'
+		and b.wedding_date = (e.starts_at at time zone $4)::date)
 order by e.starts_at, e.id
 limit $5`
 
 // queueCalendarWeddings reads KPIs.CalendarWeddings in the KPI batch.
 func (c *kpiCollector) queueCalendarWeddings(b *pgx.Batch, org int64) {
 	k, w := c.k, c.w
-	b.Queue(sqlCalendarWeddings, org, w.today, w.today.AddDate(0, 0, 30), k.Timezone, UpcomingWeddingsMax).Query(func(rows pgx.Rows) error {
+	b.Queue(sqlUpcomingCalendarWeddings, org, w.today, w.today.AddDate(0, 0, 30), k.Timezone, UpcomingWeddingsMax).Query(func(rows pgx.Rows) error {
 		var e CalendarWedding
 		var d time.Time
 		_, err := pgx.ForEachRow(rows, []any{&e.EventID, &d, &e.Title}, func() error {

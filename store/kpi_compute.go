@@ -119,6 +119,7 @@ type kpiCollector struct {
 	inquiries             *segments // received, booked
 	respN, respLo, respHi int64
 	weddingCounts         map[string]int
+	calendarWeddings      map[string]int // unlinked wedding calendar events per date (kpi_conflicts.go)
 	reviewsSum            int64
 	earliestWedding       *time.Time
 	seasonCounts          map[[2]int]int64
@@ -163,6 +164,7 @@ func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
 		})
 		return wrap("wedding dates", err)
 	})
+	c.queueCalendarConflicts(b, org)
 	b.Queue(sqlUpcoming, org, w.today, w.today.AddDate(0, 0, 30), UpcomingWeddingsMax).Query(func(rows pgx.Rows) error {
 		var u UpcomingWedding
 		var d time.Time
@@ -262,6 +264,7 @@ func (c *kpiCollector) finish() {
 		k.SatisfactionAvg12m = &s
 	}
 	c.capacity()
+	c.calendarConflicts()
 	c.seasonality()
 
 	f := ForecastRevenue(history)

@@ -908,6 +908,9 @@ func needItems(d DashboardData) []needItem {
 		}
 		items = append(items, it)
 	}
+	if it, ok := conflictNeed(k, link); ok {
+		items = append(items, it)
+	}
 	return items
 }
 
