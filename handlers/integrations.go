@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/wedsync/wedsync/jobs"
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/connector/csvimport"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/views"
 )
@@ -52,6 +53,13 @@ func (s *Server) integrationRoutes(member, admin []echo.MiddlewareFunc) {
 	e.POST("/integrations/oauth/:provider/connect", h.oauthConnect, admin...)
 	e.GET("/integrations/oauth/:provider/callback", h.oauthCallback, admin...)
 	e.POST("/integrations/:id/reconnect", h.oauthReconnect, admin...)
+	// CSV imports and the Zapier signing secret of CRMs without an API (integrations_import*.go).
+	e.GET("/integrations/:id/import", h.importPage, admin...)
+	e.POST("/integrations/:id/import", h.uploadCSV, admin...)
+	e.GET("/integrations/:id/import/:import", h.importDetail, admin...)
+	e.POST("/integrations/:id/import/:import", h.confirmImport, admin...)
+	e.GET("/integrations/:id/import/:import/progress", h.importProgress, admin...)
+	e.POST("/integrations/:id/webhook-secret", h.rotateWebhookSecret, admin...)
 
 	e.POST("/webhooks/:provider/:public_id", h.webhook)
 }
@@ -122,6 +130,9 @@ func (h *integrationPages) show(c echo.Context) error {
 		}
 	}
 	d.Test = testView(in, label, loc)
+	if _, ok := csvimport.DialectFor(in.Provider); ok {
+		d.ImportURL = "/integrations/" + in.PublicID + "/import"
+	}
 	now := h.db.Now()
 	for i, r := range runs {
 		row := views.SyncRunRow{Started: fmtWhen(&r.StartedAt, loc), Duration: durationText(r.Duration(now)), Trigger: r.Trigger,

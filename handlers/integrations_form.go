@@ -104,11 +104,14 @@ func (h *integrationPages) create(c echo.Context) error {
 	}
 	in, errs := readForm(p, form, false)
 	if len(errs) == 0 {
+		secret := generatedSecret(p, in.Secrets) // HoneyBook, Dubsado: shown once below
 		created, err := h.db.CreateIntegration(c.Request().Context(), v.Org.ID, v.User.ID, h.keys, in)
 		if fe, ok := formErrors(err); ok {
 			errs = fe
 		} else if err != nil {
 			return err
+		} else if secret != "" {
+			return h.renderNewIntegrationSecret(c, created, secret)
 		} else {
 			h.flash(c, p.Label+" connected. Press Test connection, then Sync now; scheduled syncs start within a minute.")
 			return redirect(c, "/integrations/"+created.PublicID)

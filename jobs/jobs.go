@@ -91,6 +91,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*Runner, error) {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &RecomputeWorker{DB: db, Now: cfg.Now, Log: log, AfterSnapshot: r.runAfterSnapshot})
 		river.AddWorker(workers, &RefreshSnapshotsWorker{DB: db, Now: cfg.Now, Runner: r})
+		river.AddWorker(workers, &ImportCSVWorker{db: db, log: log.With("component", "import")})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 10},

@@ -9,11 +9,14 @@ import (
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/jobs/connector/calendly"
 	"github.com/wedsync/wedsync/jobs/connector/google"
+	"github.com/wedsync/wedsync/jobs/connector/dubsado"
+	"github.com/wedsync/wedsync/jobs/connector/honeybook"
 	"github.com/wedsync/wedsync/jobs/connector/ical"
 	"github.com/wedsync/wedsync/jobs/connector/outlook"
 	"github.com/wedsync/wedsync/jobs/connector/paypal"
 	"github.com/wedsync/wedsync/jobs/connector/square"
 	"github.com/wedsync/wedsync/jobs/connector/stripe"
+	"github.com/wedsync/wedsync/jobs/connector/tave"
 	"github.com/wedsync/wedsync/store"
 )
 
@@ -38,6 +41,9 @@ func providerList() []connector.Provider {
 		outlook.Provider(),
 		calendly.Provider(),
 		ical.Provider(),
+		tave.Provider(),
+		honeybook.Provider(),
+		dubsado.Provider(),
 	}
 }
 

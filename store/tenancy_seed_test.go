@@ -45,4 +45,6 @@ var extraSeeds = []string{
 	`insert into channels (org_id, kind, name) values ($1, 'inapp', 'Bell')`,
 	`insert into deliveries (org_id, alert_id, kind, purpose, severity, rate_class, idempotency_key, scheduled_at) select $1, id, 'inapp', 'alert', 3, 'standard', 'seed-' || $1::bigint::text, now() from alerts where org_id = $1 limit 1`,
 	`insert into alert_org_state (org_id) values ($1)`,
+	`insert into csv_imports (org_id, integration_id, filename) select $1, id, 'export.csv' from integrations where org_id = $1 limit 1`,
+	`insert into csv_import_rows (org_id, integration_id, external_id, content_hash) select $1, id, 'P1', 'h' from integrations where org_id = $1 limit 1`,
 }
