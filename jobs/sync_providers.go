@@ -8,8 +8,8 @@ import (
 
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/jobs/connector/calendly"
-	"github.com/wedsync/wedsync/jobs/connector/google"
 	"github.com/wedsync/wedsync/jobs/connector/dubsado"
+	"github.com/wedsync/wedsync/jobs/connector/google"
 	"github.com/wedsync/wedsync/jobs/connector/honeybook"
 	"github.com/wedsync/wedsync/jobs/connector/ical"
 	"github.com/wedsync/wedsync/jobs/connector/outlook"
