@@ -50,6 +50,9 @@ func (s *Server) integrationRoutes(member, admin []echo.MiddlewareFunc) {
 	e.POST("/integrations/:id/resume", h.resume, admin...)
 	e.GET("/integrations/:id/delete", h.confirmDelete, admin...)
 	e.POST("/integrations/:id/delete", h.delete, admin...)
+	e.POST("/integrations/oauth/:provider/connect", h.oauthConnect, admin...)
+	e.GET("/integrations/oauth/:provider/callback", h.oauthCallback, admin...)
+	e.POST("/integrations/:id/reconnect", h.oauthReconnect, admin...)
 	// CSV imports and the Zapier signing secret of CRMs without an API (integrations_import*.go).
 	e.GET("/integrations/:id/import", h.importPage, admin...)
 	e.POST("/integrations/:id/import", h.uploadCSV, admin...)
@@ -163,6 +166,9 @@ func (h *integrationPages) row(in store.Integration, loc *time.Location) views.I
 	}
 	if in.Status != store.IntegrationHealthy && in.LastErrorClass != "" {
 		r.Trouble = views.TroubleFor(r.ProviderLabel, in.LastErrorClass, in.LastError)
+	}
+	if p, ok := h.reg.Lookup(in.Provider); ok && p.OAuth != nil && in.Status == store.IntegrationNeedsReauth {
+		r.Reconnect = true
 	}
 	return r
 }

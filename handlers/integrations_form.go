@@ -28,6 +28,10 @@ func (h *integrationPages) formOf(p connector.Provider, name, interval string, v
 		}
 		f.Fields = append(f.Fields, ff)
 	}
+	if p.OAuth != nil {
+		_, f.OAuthReady = h.cfg.OAuth.Config(p, "")
+		f.OAuth = p.Label
+	}
 	return f
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/wedsync/wedsync/handlers/live"
+	"github.com/wedsync/wedsync/jobs"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/store/secret"
 )
@@ -29,6 +30,10 @@ type Config struct {
 	MigrationVersion string
 	// StreamHeartbeat is the SSE heartbeat interval (default 30 s).
 	StreamHeartbeat time.Duration
+	// OAuth are the OAuth client registrations of "Connect with ..." (by provider name).
+	OAuth jobs.OAuthClients
+	// OAuthStateTTL is how long a started OAuth flow stays valid (default OAuthStateTTL).
+	OAuthStateTTL time.Duration
 }
 
 // Deps are the server's collaborators.

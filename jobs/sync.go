@@ -175,7 +175,16 @@ func (d *syncDeps) connect(ctx context.Context, orgID int64, in store.Integratio
 		return nil, &connector.Error{Class: connector.ClassCredentials,
 			Err: errors.New("the stored credentials cannot be decrypted with the current keys; enter them again")}
 	}
-	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], d.http, "", d.now)
+	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], d.http, d.webhookURL(in), d.now)
+	if p.OAuth != nil {
+		client, err := d.oauthHTTPClient(ctx, orgID, in, p, secrets)
+		if err != nil {
+			return nil, err
+		}
+		if client != nil {
+			params.HTTPClient = client
+		}
+	}
 	conn, err := p.New(params)
 	if err != nil {
 		if connector.ClassOf(err) == connector.ClassBug {
@@ -183,5 +192,5 @@ func (d *syncDeps) connect(ctx context.Context, orgID int64, in store.Integratio
 		}
 		return nil, err
 	}
-	return conn, nil
+	return d.keepChannels(orgID, in, conn), nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/jobs/connector/calendly"
 	"github.com/wedsync/wedsync/jobs/connector/dubsado"
+	"github.com/wedsync/wedsync/jobs/connector/google"
 	"github.com/wedsync/wedsync/jobs/connector/honeybook"
 	"github.com/wedsync/wedsync/jobs/connector/ical"
 	"github.com/wedsync/wedsync/jobs/connector/outlook"
@@ -36,6 +37,7 @@ func providerList() []connector.Provider {
 		stripe.Provider(),
 		square.Provider(),
 		paypal.Provider(),
+		google.Provider(),
 		outlook.Provider(),
 		calendly.Provider(),
 		ical.Provider(),

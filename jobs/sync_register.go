@@ -58,6 +58,11 @@ type SyncConfig struct {
 	// OnAutoPause is called after an integration paused itself. The alerts work raises an alert
 	// here; an error is logged, never retried.
 	OnAutoPause func(ctx context.Context, p AutoPause) error
+	// OAuth are this instance's OAuth client registrations, by provider (jobs/oauth_tokens.go).
+	OAuth OAuthClients
+	// PublicURL is the public origin of the web side (WEDSYNC_BASE_URL): connectors that register
+	// their webhook address at the provider (Google push channels) get PublicURL + WebhookPath.
+	PublicURL string
 }
 
 // AutoPause describes an integration that paused itself after repeated failures.

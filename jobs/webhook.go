@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/store"
 )
@@ -95,7 +96,7 @@ func (w *ProcessWebhookWorker) Work(ctx context.Context, job *river.Job[ProcessW
 	if len(res.Records) == 0 {
 		write = d.db.QuietWriteOrg
 	}
-	return write(ctx, a.OrgID, func(tx pgx.Tx) error {
+	err = write(ctx, a.OrgID, func(tx pgx.Tx) error {
 		locked, err := d.db.LockWebhookEvent(ctx, tx, ev.ID)
 		if err != nil || locked.ProcessedAt != nil {
 			return err
@@ -111,14 +112,29 @@ func (w *ProcessWebhookWorker) Work(ctx context.Context, job *river.Job[ProcessW
 			return err
 		}
 		if res.Sync && t.Status != store.IntegrationPaused {
-			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx,
-				SyncArgs{IntegrationID: t.ID, OrgID: a.OrgID, Trigger: TriggerWebhook}, nil); err != nil {
+			ins, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx,
+				SyncArgs{IntegrationID: t.ID, OrgID: a.OrgID, Trigger: TriggerWebhook}, nil)
+			if err != nil {
 				return err
+			}
+			if ins.UniqueSkippedAsDuplicate && ins.Job != nil && ins.Job.State == rivertype.JobStateRunning {
+				return errSyncRunning
 			}
 		}
 		return d.db.MarkWebhookEventProcessed(ctx, tx, ev.ID)
 	})
+	if errors.Is(err, errSyncRunning) {
+		return river.JobSnooze(syncRunningWait)
+	}
+	return err
 }
+
+// errSyncRunning: the sync an event asks for would be a duplicate of a running one, which may
+// have read past this change already. The event is applied again once that sync is over.
+var errSyncRunning = errors.New("a sync of this integration is running")
+
+// syncRunningWait is how long an event waits for a running sync before it asks again.
+const syncRunningWait = time.Second
 
 // webhookErr stops retrying what cannot get better by waiting (credentials, permissions, bad
 // data); other failures retry with River's backoff.

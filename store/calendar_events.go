@@ -86,6 +86,9 @@ func (db *DB) UpsertCalendarEvent(ctx context.Context, tx pgx.Tx, orgID int64, r
 	if r.Status == "" {
 		r.Status = "confirmed"
 	}
+	if r.Status == "cancelled" && r.StartsAt.IsZero() {
+		return cancelCalendarEvent(ctx, tx, r)
+	}
 	if r.Kind == "" {
 		r.Kind = "other"
 	}

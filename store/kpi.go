@@ -72,6 +72,8 @@ type KPIs struct {
 	CapacityCalendar       []CapacityDay     `json:"capacity_calendar"`
 	UpcomingWeddings       []UpcomingWedding `json:"upcoming_weddings"` // the soonest UpcomingWeddingsMax
 	OverbookedDates        []string          `json:"overbooked_dates"`  // YYYY-MM-DD, ascending
+	// CalendarWeddings are wedding events of connected calendars with no booking, next 30 days.
+	CalendarWeddings []CalendarWedding `json:"calendar_weddings,omitempty"`
 	// CalendarConflicts are the dates where wedding calendar events no booking accounts for
 	// push the day over capacity (store/kpi_conflicts.go), ascending.
 	CalendarConflicts []CalendarConflict `json:"calendar_conflicts"`

@@ -175,6 +175,7 @@ func (c *kpiCollector) queue(b *pgx.Batch, org int64, now time.Time) {
 		})
 		return wrap("upcoming weddings", err)
 	})
+	c.queueCalendarWeddings(b, org)
 	b.Queue(sqlOwed, org, cur).QueryRow(func(row pgx.Row) error {
 		return wrap("outstanding", row.Scan(&k.OutstandingBalance, &k.ForeignCurrencyRows))
 	})

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/wedsync/wedsync/jobs"
 )
 
 // Config is the whole process configuration, parsed once from the environment and then flags.
@@ -34,6 +36,8 @@ type Config struct {
 	StreamHeartbeat time.Duration
 	// TLSCert and TLSKey enable HTTPS (and so HTTP/2) when both are set.
 	TLSCert, TLSKey string
+	// OAuth are the OAuth client registrations (config_oauth.go).
+	OAuth jobs.OAuthClients
 }
 
 // parseConfig reads the environment, then lets flags of the subcommand override it.
@@ -53,6 +57,7 @@ func parseConfig(name string, args []string) (Config, error) {
 		StreamHeartbeat: 30 * time.Second,
 		TLSCert:         os.Getenv("WEDSYNC_TLS_CERT"),
 		TLSKey:          os.Getenv("WEDSYNC_TLS_KEY"),
+		OAuth:           oauthConfig(),
 	}
 	if v := os.Getenv("WEDSYNC_STREAM_HEARTBEAT"); v != "" {
 		d, err := time.ParseDuration(v)

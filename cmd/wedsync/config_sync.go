@@ -22,8 +22,7 @@ import (
 //
 // A malformed value is reported on stderr and the default kept.
 func syncConfig(cfg Config) jobs.SyncConfig {
-	_ = cfg
-	sc := jobs.SyncConfig{BaseURLs: map[string]string{}}
+	sc := jobs.SyncConfig{BaseURLs: map[string]string{}, OAuth: cfg.OAuth, PublicURL: cfg.BaseURL}
 	for _, p := range jobs.Providers().All() {
 		if v := strings.TrimSpace(os.Getenv("WEDSYNC_" + strings.ToUpper(p.Name) + "_API_BASE")); v != "" {
 			sc.BaseURLs[p.Name] = v

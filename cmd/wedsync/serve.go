@@ -53,7 +53,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	srv := handlers.New(handlers.Deps{DB: db.DB, Jobs: runner, Keys: db.Keys, Log: log, Config: handlers.Config{
 		BaseURL: cfg.BaseURL, SecureCookies: cfg.TLSCert != "", Demo: cfg.Demo, MigrationVersion: migrations.Latest(),
-		StreamHeartbeat: cfg.StreamHeartbeat,
+		StreamHeartbeat: cfg.StreamHeartbeat, OAuth: cfg.OAuth,
 	}})
 	defer srv.Close()
 	stopMetrics, err := startMetrics(metricsConfigFromEnv(), srv.Hub(), log)

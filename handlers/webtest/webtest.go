@@ -46,6 +46,8 @@ type Options struct {
 	Setup func(t testing.TB, env *storetest.Env)
 	// Jobs adjusts the job runner's configuration (provider URLs, fake clocks, SMTP servers).
 	Jobs func(cfg *jobs.Config)
+	// Web adjusts the web side's configuration (OAuth clients).
+	Web func(cfg *handlers.Config)
 }
 
 // New starts the app on a fresh database.
@@ -68,6 +70,7 @@ func New(t testing.TB, opts ...Options) *App {
 	require.NoError(t, err)
 	a.Keys = keys
 	cfg := jobs.Config{Work: true, Keys: keys}
+	cfg.Sync.PublicURL = a.URL
 	for _, o := range opts {
 		if o.Jobs != nil {
 			o.Jobs(&cfg)
@@ -84,9 +87,13 @@ func New(t testing.TB, opts ...Options) *App {
 		stopJobs()
 	})
 	a.Jobs = runner
-	a.Web = handlers.New(handlers.Deps{DB: env.DB, Jobs: runner, Keys: keys, Log: log, Config: handlers.Config{
-		BaseURL: a.URL, MigrationVersion: migrations.Latest(),
-	}})
+	webCfg := handlers.Config{BaseURL: a.URL, MigrationVersion: migrations.Latest()}
+	for _, o := range opts {
+		if o.Web != nil {
+			o.Web(&webCfg)
+		}
+	}
+	a.Web = handlers.New(handlers.Deps{DB: env.DB, Jobs: runner, Keys: keys, Log: log, Config: webCfg})
 	a.Server.Config.Handler = a.Web.Handler()
 	listener := live.NewListener(env.DB.Pool.Config().ConnConfig, a.Web.Hub(), log)
 	go listener.Run(jobsCtx)
