@@ -35,8 +35,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer stopDemo()
+	metricsCfg := metricsConfigFromEnv()
+	metrics := newProcessMetrics(metricsCfg)
 	runner, err := jobs.New(db.DB, log, jobs.Config{Work: cfg.Worker, Keys: db.Keys, Alerts: alertConfig(cfg), Sync: syncConfig(cfg),
-		Demo: demoJobs})
+		Demo: demoJobs, Metrics: metrics.Jobs})
 	if err != nil {
 		return err
 	}
@@ -46,12 +48,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := runner.Start(jobsCtx); err != nil {
 		return err
 	}
+	console, err := jobConsole(jobsCtx, cfg, runner, log)
+	if err != nil {
+		return err
+	}
 	srv := handlers.New(handlers.Deps{DB: db.DB, Jobs: runner, Keys: db.Keys, Log: log, Config: handlers.Config{
 		BaseURL: cfg.BaseURL, SecureCookies: cfg.TLSCert != "", Demo: cfg.Demo, MigrationVersion: migrations.Latest(),
-		StreamHeartbeat: cfg.StreamHeartbeat,
-	}})
+		StreamHeartbeat: cfg.StreamHeartbeat, OperatorOrgID: operatorOrg(cfg, demoJobs.OrgID),
+	}, Metrics: metrics.Web, JobConsole: console})
 	defer srv.Close()
-	stopMetrics, err := startMetrics(metricsConfigFromEnv(), srv.Hub(), log)
+	stopMetrics, err := startMetrics(metricsCfg, metrics, log, append(srv.Hub().Collectors(), runner.Collectors()...)...)
 	if err != nil {
 		return err
 	}
@@ -65,7 +71,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		})
 	}
 
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	handler := srv.Handler()
+	if !cfg.Web {
+		handler = srv.HealthHandler() // worker-only: health checks, no pages
+	}
+	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Shutdown does not know hijacked streams, and waits for the others: the hub closes both.
 	httpSrv.RegisterOnShutdown(srv.Hub().Close)
 	ln, err := net.Listen("tcp", cfg.Addr)
