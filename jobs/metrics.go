@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/store"
 )
@@ -37,8 +38,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Notification send attempts, by channel and status (sent; retrying: a transient failure; failed: given up)."},
 			[]string{"channel", "status"}),
 		jobsFinished: f.NewCounterVec(prometheus.CounterOpts{Name: "wedsync_river_jobs_finished_total",
-			Help: "Job attempts this instance worked, by kind and resulting state (completed, retryable, cancelled, discarded, scheduled: snoozed)."},
-			[]string{"kind", "state"}),
+			Help: "Job attempts this instance worked, by kind and outcome (completed; failed: will be retried; discarded: out of attempts; cancelled; snoozed)."},
+			[]string{"kind", "outcome"}),
 		jobSeconds: f.NewHistogramVec(prometheus.HistogramOpts{Name: "wedsync_river_job_run_seconds",
 			Help:    "Time a job attempt spent in its worker, by kind.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"kind"}),
@@ -103,11 +104,27 @@ func (m *Metrics) watchJobs(ctx context.Context, client *river.Client[pgx.Tx]) {
 				if ev.Job == nil {
 					continue
 				}
-				m.jobsFinished.WithLabelValues(ev.Job.Kind, string(ev.Job.State)).Inc()
+				m.jobsFinished.WithLabelValues(ev.Job.Kind, jobOutcome(ev)).Inc()
 				if ev.JobStats != nil {
 					m.jobSeconds.WithLabelValues(ev.Job.Kind).Observe(ev.JobStats.RunDuration.Seconds())
 				}
 			}
 		}
 	}()
+}
+
+// jobOutcome names how a job attempt ended.
+func jobOutcome(ev *river.Event) string {
+	switch ev.Kind {
+	case river.EventKindJobCompleted:
+		return "completed"
+	case river.EventKindJobCancelled:
+		return "cancelled"
+	case river.EventKindJobSnoozed:
+		return "snoozed"
+	}
+	if ev.Job.State == rivertype.JobStateDiscarded {
+		return "discarded"
+	}
+	return "failed"
 }
