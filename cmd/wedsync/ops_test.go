@@ -249,7 +249,9 @@ func TestTLSServesStreamsOverHTTP2(t *testing.T) {
 }
 
 // nowIn is the current minute as a datetime-local form value in a timezone.
-func nowIn(t *testing.T, tz string) string { return time.Now().In(mustLoc(t, tz)).Format("2006-01-02T15:04") }
+func nowIn(t *testing.T, tz string) string {
+	return time.Now().In(mustLoc(t, tz)).Format("2006-01-02T15:04")
+}
 
 // waitRevenue waits until a stream shows revenue_mtd equal to want (minor units).
 func waitRevenue(ctx context.Context, t *testing.T, values <-chan int64, want int64) {
