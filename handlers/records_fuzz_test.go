@@ -27,6 +27,7 @@ type fuzzForm struct {
 // body is not a readable form, a 400; never a 500 or a panic.
 func FuzzRecordForms(f *testing.F) {
 	app := webtest.New(f)
+	stopClusterOnInterrupt(app.Env.Cluster)
 	owner := app.SignupOwner(f, "Fuzz Florals", "America/New_York", "USD")
 	a := makeRecordFixture(f, app, owner.OrgID, owner.UserID, "Fuzz Couple")
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
