@@ -43,6 +43,18 @@ deps-chromium:
 	@command -v chromium >/dev/null || { echo "installing Chromium"; \
 		$(SUDO) $(APT) update -qq && $(SUDO) $(APT) install -y --no-install-recommends chromium >/dev/null; }
 
+## fuzz: every `func Fuzz...` of the repository (found with grep), each for FUZZTIME (default 60s)
+FUZZTIME ?= 60s
+fuzz: deps-pg
+	@failed=""; \
+	for f in $$(grep -rl --include='*_test.go' --exclude-dir=.git --exclude-dir=.wedsync '^func Fuzz[A-Za-z0-9_]*(' . | sort); do \
+		for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$name in $$(dirname $$f) for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) ./$$(dirname $$f) || failed="$$failed $$name"; \
+		done; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
+
 ## bench: every bench-* target of this Makefile, one after another; each ends with RESULT lines
 bench:
 	@for t in $$(sed -n 's/^\(bench-[a-z0-9-]*\):.*/\1/p' $(firstword $(MAKEFILE_LIST))); do \

@@ -64,9 +64,9 @@ func oauthApp(t *testing.T, stateTTL time.Duration) (*webtest.App, oauthFakes) {
 			cfg.Sync.ScheduleEvery = time.Hour
 			cfg.Sync.RetryBase, cfg.Sync.RetryMax = 20*time.Millisecond, 100*time.Millisecond
 		},
-		Web: func(cfg *handlers.Config) {
-			cfg.OAuth = clients
-			cfg.OAuthStateTTL = stateTTL
+		Web: func(_ testing.TB, d *handlers.Deps, _ *jobs.Runner) {
+			d.Config.OAuth = clients
+			d.Config.OAuthStateTTL = stateTTL
 		},
 	})
 	return app, f

@@ -11,6 +11,9 @@ import (
 // routes is the one route table: read it top to bottom to see every URL the app answers.
 func (s *Server) routes() {
 	e := s.echo
+	if s.metrics != nil {
+		e.Pre(s.observe)
+	}
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
@@ -103,6 +106,9 @@ func (s *Server) routes() {
 	// lists next to their handlers; each is a plain list of e.GET/e.POST lines like this one.
 	s.alertRoutes(member, admin)
 	s.integrationRoutes(member, admin)
+
+	// River's job console for owners of the operator organization (handlers/jobconsole.go).
+	s.jobConsoleRoutes()
 
 	// Share-link viewers: no session, no state changes, read-only pages of one organization.
 	e.GET("/s/:token", s.sharedDashboard)

@@ -34,6 +34,9 @@ type Config struct {
 	OAuth jobs.OAuthClients
 	// OAuthStateTTL is how long a started OAuth flow stays valid (default OAuthStateTTL).
 	OAuthStateTTL time.Duration
+	// OperatorOrgID is the organization whose owners may open the job console (/admin/jobs);
+	// zero: nobody.
+	OperatorOrgID int64
 }
 
 // Deps are the server's collaborators.
@@ -45,6 +48,10 @@ type Deps struct {
 	Keys   *secret.Keyring
 	Log    *slog.Logger
 	Config Config
+	// Metrics counts requests by route (handlers/metrics.go); nil records nothing.
+	Metrics *Metrics
+	// JobConsole is River's web console mounted at /admin/jobs (NewJobConsole); nil answers 404.
+	JobConsole http.Handler
 }
 
 // Server holds the Echo instance and its dependencies.
@@ -60,6 +67,8 @@ type Server struct {
 	hub      *live.Hub
 	// streamOpts tunes every SSE stream (heartbeat, write deadline).
 	streamOpts live.StreamOptions
+	metrics    *Metrics
+	jobConsole http.Handler
 }
 
 // Enqueuer is what handlers need of the job system.
@@ -69,7 +78,7 @@ type Enqueuer interface {
 
 // New builds the server and its route table.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, jobs: d.Jobs, keys: d.Keys, log: d.Log, cfg: d.Config}
+	s := &Server{db: d.DB, jobs: d.Jobs, keys: d.Keys, log: d.Log, cfg: d.Config, metrics: d.Metrics, jobConsole: d.JobConsole}
 	s.store = pgxstore.NewWithCleanupInterval(d.DB.Pool, 30*time.Minute)
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
@@ -99,6 +108,14 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Routes lists every route of the route table (used by the authorization sweep).
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// HealthHandler answers only /healthz and /readyz: what a worker-only instance serves.
+func (s *Server) HealthHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", s.echo)
+	mux.Handle("GET /readyz", s.echo)
+	return mux
+}
 
 // Hub is the live hub; the process feeds it from a live.Listener.
 func (s *Server) Hub() *live.Hub { return s.hub }

@@ -58,11 +58,13 @@ func (w *DeliverNotificationWorker) Work(ctx context.Context, job *river.Job[Del
 	// repeated by the retry.
 	rec := context.WithoutCancel(ctx)
 	if sendErr == nil {
+		d.runner.metrics.delivery(cl.Delivery.Kind, nil, false)
 		return retryRecord(rec, func() error { return d.db.DeliverySent(rec, org, id, d.now()) })
 	}
 	permanent := channel.IsPermanent(sendErr)
 	maxAttempts := min(job.MaxAttempts, d.cfg.MaxAttempts)
 	final := permanent || job.Attempt >= maxAttempts
+	d.runner.metrics.delivery(cl.Delivery.Kind, sendErr, final)
 	msg := sendErr.Error()
 	if !final {
 		msg = fmt.Sprintf("%s (attempt %d of %d; retrying)", msg, job.Attempt, maxAttempts)

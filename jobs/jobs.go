@@ -69,6 +69,8 @@ type Config struct {
 	Sync SyncConfig
 	// Demo turns on the demo activity of `serve --demo` (jobs/demo_register.go).
 	Demo DemoConfig
+	// Metrics records job, sync and delivery metrics (jobs/metrics.go); nil records nothing.
+	Metrics *Metrics
 }
 
 // Runner owns the River client.
@@ -77,6 +79,8 @@ type Runner struct {
 	db     *store.DB
 	log    *slog.Logger
 	work   bool
+	// metrics records finished jobs, syncs and deliveries; nil records nothing.
+	metrics *Metrics
 	// afterSnapshot runs after every stored snapshot (alert rules register here).
 	afterSnapshot []func(ctx context.Context, snap *store.Snapshot) error
 }
@@ -96,7 +100,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*Runner, error) {
 	if cfg.RefreshEvery == 0 {
 		cfg.RefreshEvery = time.Minute
 	}
-	r := &Runner{db: db, log: log, work: cfg.Work}
+	r := &Runner{db: db, log: log, work: cfg.Work, metrics: cfg.Metrics}
 	rc := &river.Config{Logger: log.With("component", "river")}
 	if cfg.Work {
 		workers := river.NewWorkers()
@@ -166,6 +170,9 @@ func (r *Runner) EnqueueRecompute(ctx context.Context, orgID int64) error {
 func (r *Runner) Start(ctx context.Context) error {
 	if !r.work {
 		return nil
+	}
+	if r.metrics != nil {
+		r.metrics.watchJobs(ctx, r.Client)
 	}
 	if err := r.Client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)

@@ -61,7 +61,7 @@ func (w *SyncWorker) NextRetry(job *river.Job[SyncArgs]) time.Time {
 
 // Work syncs until the provider is done, the budget is spent (then it snoozes and continues), or
 // a failure is classified and handled.
-func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) (err error) {
 	d := w.d
 	started := time.Now() // the budget is real time, whatever the configured clock
 	t, err := d.db.SyncTarget(ctx, job.Args.OrgID, job.Args.IntegrationID)
@@ -78,6 +78,7 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	if trigger == "" {
 		trigger = TriggerSchedule
 	}
+	defer func() { d.metrics.syncAttempt(t.Provider, started, err) }()
 	run, err := d.db.StartSyncRun(ctx, job.Args.OrgID, t.ID, job.ID, trigger)
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ func (d *syncDeps) failed(ctx context.Context, job *river.Job[SyncArgs], in stor
 		return river.JobSnooze(0)
 	}
 	class := connector.ClassOf(err)
+	d.metrics.syncFailed(in.Provider, class)
 	var ce *connector.Error
 	errors.As(err, &ce)
 	now := d.now()

@@ -117,6 +117,8 @@ type syncDeps struct {
 	cfg  SyncConfig
 	now  func() time.Time
 	http *http.Client
+	// metrics records sync attempts and failures; nil records nothing.
+	metrics *Metrics
 }
 
 // registerSync adds the sync workers and the scheduling periodic job.
@@ -130,7 +132,7 @@ func (r *Runner) registerSync(workers *river.Workers, rc *river.Config, cfg Conf
 		}
 	}
 	d := &syncDeps{db: r.db, log: r.log.With("component", "sync"), keys: cfg.Keys, cfg: sc, now: cfg.Now,
-		http: &http.Client{Timeout: sc.HTTPTimeout}}
+		http: &http.Client{Timeout: sc.HTTPTimeout}, metrics: r.metrics}
 	river.AddWorker(workers, &SyncWorker{d: d})
 	river.AddWorker(workers, &TestConnectionWorker{d: d})
 	river.AddWorker(workers, &ProcessWebhookWorker{d: d})

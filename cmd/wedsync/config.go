@@ -38,6 +38,9 @@ type Config struct {
 	TLSCert, TLSKey string
 	// OAuth are the OAuth client registrations (config_oauth.go).
 	OAuth jobs.OAuthClients
+	// OperatorOrg is WEDSYNC_OPERATOR_ORG, the id of the organization whose owners may open the
+	// job console; 0: the demo organization with --demo, else nobody.
+	OperatorOrg int64
 }
 
 // parseConfig reads the environment, then lets flags of the subcommand override it.
@@ -66,6 +69,13 @@ func parseConfig(name string, args []string) (Config, error) {
 		}
 		c.StreamHeartbeat = d
 	}
+	if v := os.Getenv("WEDSYNC_OPERATOR_ORG"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return c, fmt.Errorf("WEDSYNC_OPERATOR_ORG=%q is not an organization id", v)
+		}
+		c.OperatorOrg = id
+	}
 	role := envOr("WEDSYNC_ROLE", "all")
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address")
@@ -76,6 +86,7 @@ func parseConfig(name string, args []string) (Config, error) {
 	fs.StringVar(&role, "role", role, "all, web or worker")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.DurationVar(&c.StreamHeartbeat, "stream-heartbeat", c.StreamHeartbeat, "SSE heartbeat interval")
+	fs.Int64Var(&c.OperatorOrg, "operator-org", c.OperatorOrg, "id of the organization whose owners may open the job console at /admin/jobs")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

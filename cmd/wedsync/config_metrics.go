@@ -14,7 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/wedsync/wedsync/handlers/live"
+	"github.com/wedsync/wedsync/handlers"
+	"github.com/wedsync/wedsync/jobs"
 )
 
 // metricsConfig is the operations listener, off unless WEDSYNC_METRICS_ADDR is set:
@@ -29,16 +30,34 @@ func metricsConfigFromEnv() metricsConfig {
 	return metricsConfig{Addr: strings.TrimSpace(os.Getenv("WEDSYNC_METRICS_ADDR"))}
 }
 
-// startMetrics serves the process's metrics on their own listener: Go runtime and process
-// collectors (goroutines, heap, RSS, open fds) and the live hub's (open streams, fan-out latency,
-// dropped frames). stop closes the listener.
-func startMetrics(cfg metricsConfig, hub *live.Hub, log *slog.Logger) (stop func(), err error) {
+// processMetrics is the registry of one process and the instruments passed down to the web and
+// job sides; all nil when metrics are off.
+type processMetrics struct {
+	Registry *prometheus.Registry
+	Web      *handlers.Metrics
+	Jobs     *jobs.Metrics
+}
+
+// newProcessMetrics makes the registry with Go runtime and process collectors (goroutines, heap,
+// RSS, open fds) and the instruments of both sides, unless metrics are off.
+func newProcessMetrics(cfg metricsConfig) processMetrics {
 	if cfg.Addr == "" {
-		return func() {}, nil
+		return processMetrics{}
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(hub.Collectors()...)
+	return processMetrics{Registry: reg, Web: handlers.NewMetrics(reg), Jobs: jobs.NewMetrics(reg)}
+}
+
+// startMetrics serves the registry on its own listener, with scrape-time collectors added: the
+// live hub's (open streams, fan-out latency, dropped frames) and River's job table. stop closes
+// the listener.
+func startMetrics(cfg metricsConfig, m processMetrics, log *slog.Logger, scraped ...prometheus.Collector) (stop func(), err error) {
+	if cfg.Addr == "" || m.Registry == nil {
+		return func() {}, nil
+	}
+	reg := m.Registry
+	reg.MustRegister(scraped...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)

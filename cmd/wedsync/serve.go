@@ -40,8 +40,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer stopDemo()
+	metricsCfg := metricsConfigFromEnv()
+	metrics := newProcessMetrics(metricsCfg)
 	runner, err := jobs.New(db.DB, log, jobs.Config{Work: cfg.Worker, Keys: db.Keys, Alerts: alertConfig(cfg), Sync: syncConfig(cfg),
-		Demo: demoJobs})
+		Demo: demoJobs, Metrics: metrics.Jobs})
 	if err != nil {
 		return err
 	}
@@ -51,12 +53,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := runner.Start(jobsCtx); err != nil {
 		return err
 	}
+	console, err := jobConsole(jobsCtx, cfg, runner, log)
+	if err != nil {
+		return err
+	}
 	srv := handlers.New(handlers.Deps{DB: db.DB, Jobs: runner, Keys: db.Keys, Log: log, Config: handlers.Config{
 		BaseURL: cfg.BaseURL, SecureCookies: cfg.TLSCert != "", Demo: cfg.Demo, MigrationVersion: migrations.Latest(),
-		StreamHeartbeat: cfg.StreamHeartbeat, OAuth: cfg.OAuth,
-	}})
+		StreamHeartbeat: cfg.StreamHeartbeat, OAuth: cfg.OAuth, OperatorOrgID: operatorOrg(cfg, demoJobs.OrgID),
+	}, Metrics: metrics.Web, JobConsole: console})
 	defer srv.Close()
-	stopMetrics, err := startMetrics(metricsConfigFromEnv(), srv.Hub(), log)
+	stopMetrics, err := startMetrics(metricsCfg, metrics, log, append(srv.Hub().Collectors(), runner.Collectors()...)...)
 	if err != nil {
 		return err
 	}
@@ -70,7 +76,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		})
 	}
 
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	handler := srv.Handler()
+	if !cfg.Web {
+		handler = srv.HealthHandler() // worker-only: health checks, no pages
+	}
+	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)

@@ -46,8 +46,8 @@ type Options struct {
 	Setup func(t testing.TB, env *storetest.Env)
 	// Jobs adjusts the job runner's configuration (provider URLs, fake clocks, SMTP servers).
 	Jobs func(cfg *jobs.Config)
-	// Web adjusts the web side's configuration (OAuth clients).
-	Web func(cfg *handlers.Config)
+	// Web adjusts the web server's dependencies (metrics, the job console, operator org).
+	Web func(t testing.TB, d *handlers.Deps, runner *jobs.Runner)
 }
 
 // New starts the app on a fresh database.
@@ -87,13 +87,15 @@ func New(t testing.TB, opts ...Options) *App {
 		stopJobs()
 	})
 	a.Jobs = runner
-	webCfg := handlers.Config{BaseURL: a.URL, MigrationVersion: migrations.Latest()}
+	deps := handlers.Deps{DB: env.DB, Jobs: runner, Keys: keys, Log: log, Config: handlers.Config{
+		BaseURL: a.URL, MigrationVersion: migrations.Latest(),
+	}}
 	for _, o := range opts {
 		if o.Web != nil {
-			o.Web(&webCfg)
+			o.Web(t, &deps, runner)
 		}
 	}
-	a.Web = handlers.New(handlers.Deps{DB: env.DB, Jobs: runner, Keys: keys, Log: log, Config: webCfg})
+	a.Web = handlers.New(deps)
 	a.Server.Config.Handler = a.Web.Handler()
 	listener := live.NewListener(env.DB.Pool.Config().ConnConfig, a.Web.Hub(), log)
 	go listener.Run(jobsCtx)
