@@ -46,7 +46,11 @@ var routeAccess = map[access][]string{
 		"GET /alerts/channels/:id", "POST /alerts/channels/:id", "POST /alerts/channels/:id/rotate", "POST /alerts/channels/:id/delete",
 		"GET /integrations", "GET /integrations/new", "POST /integrations", "GET /integrations/:id", "GET /integrations/:id/edit",
 		"POST /integrations/:id", "POST /integrations/:id/test", "POST /integrations/:id/sync", "POST /integrations/:id/pause",
-		"POST /integrations/:id/resume", "GET /integrations/:id/delete", "POST /integrations/:id/delete"},
+		"POST /integrations/:id/resume", "GET /integrations/:id/delete", "POST /integrations/:id/delete",
+		"POST /integrations/:id/preview", "POST /integrations/:id/reconnect", "POST /integrations/:id/webhook-secret",
+		"GET /integrations/:id/import", "POST /integrations/:id/import", "GET /integrations/:id/import/:import",
+		"POST /integrations/:id/import/:import", "GET /integrations/:id/import/:import/progress",
+		"POST /integrations/oauth/:provider/connect", "GET /integrations/oauth/:provider/callback"},
 	operator: consoleRoutes(),
 }
 
@@ -77,6 +81,7 @@ type orgA struct {
 	revoked     string // a revoked share link's token
 	inviteToken string
 	ids         map[string]string // route prefix -> an id of org A
+	importID    string            // a CSV import of org A's HoneyBook integration
 	markers     []string
 }
 
@@ -110,6 +115,11 @@ func newOrgA(t *testing.T, app *webtest.App) *orgA {
 	_, err = app.Env.Admin.Exec(ctx, "update integrations set next_run_at = now() + interval '1 day' where id = $1", in.ID)
 	require.NoError(t, err)
 	a.ids["/integrations/"] = in.PublicID
+	hb, err := app.DB.CreateIntegration(ctx, org, user, app.Keys, store.IntegrationInput{Provider: "honeybook", Name: "Zephyrine HoneyBook",
+		IntervalMinutes: "1440", Secrets: map[string]string{"webhook_secret": "zap_sweep_0001"}})
+	require.NoError(t, err)
+	a.ids["/integrations/:id/import"] = hb.PublicID
+	a.importID = exec(`insert into csv_imports (org_id, integration_id, filename) values ($1, $2, 'zephyrine.csv') returning id`, org, hb.ID)
 	a.ids["/webhooks/"] = in.PublicID
 	a.shareToken, err = app.DB.CreateShareLink(ctx, org, user, store.ShareLinkInput{Label: "Planner"})
 	require.NoError(t, err)
@@ -139,8 +149,12 @@ func (a *orgA) fill(t *testing.T, pattern string) string {
 			segs[i] = a.shareToken
 		case s == ":token" && strings.HasPrefix(pattern, "/invite/"):
 			segs[i] = a.inviteToken
+		case s == ":provider" && strings.HasPrefix(pattern, "/integrations/oauth/"):
+			segs[i] = "google"
 		case s == ":provider":
 			segs[i] = "stripe"
+		case s == ":import":
+			segs[i] = a.importID
 		case s == ":public_id":
 			segs[i] = a.idFor(t, pattern)
 		case s == "*" && strings.HasPrefix(pattern, "/static/"):
@@ -175,7 +189,8 @@ func fingerprint(t *testing.T, app *webtest.App, org int64) map[string]string {
 	for table, cols := range map[string]string{
 		"organizations": "t.*", "memberships": "t.*", "invites": "t.*", "share_links": "t.*", "clients": "t.*",
 		"inquiries": "t.*", "bookings": "t.*", "invoices": "t.*", "payments": "t.*", "reviews": "t.*",
-		"alerts": "t.*", "alert_rules": "t.*", "channels": "t.*", "webhook_events": "t.*",
+		"alerts": "t.*", "alert_rules": "t.*", "channels": "t.*", "webhook_events": "t.*", "csv_imports": "t.*",
+		"calendar_events": "t.*",
 		"integrations": "t.id, t.public_id, t.provider, t.name, t.credentials, t.config, t.interval_minutes",
 	} {
 		where := "t.org_id = $1"
@@ -348,8 +363,11 @@ func sweepRoute(t *testing.T, app *webtest.App, a *orgA, method, pattern string,
 	if !strings.HasSuffix(pattern, "/stream") {
 		p := send(c.other, true)
 		noLeak("other org", p)
-		if strings.Contains(pattern, ":") {
-			require.Truef(t, denied(p) || p.Status == http.StatusUnprocessableEntity, "other org %s %s got %d", method, path, p.Status)
+		// OAuth routes carry a provider name, not an id of org A (their state is bound to the
+		// session that started the flow: TestOAuthCallbackRefusesForeignExpiredAndForgedStates).
+		if strings.Contains(pattern, ":") && !strings.HasPrefix(pattern, "/integrations/oauth/") {
+			refused := denied(p) || p.Status == http.StatusBadRequest || p.Status == http.StatusUnprocessableEntity
+			require.Truef(t, refused, "other org %s %s got %d", method, path, p.Status)
 		}
 	}
 	// Every state change without a CSRF token is refused, even for the owner.
