@@ -13,6 +13,7 @@ import (
 	"github.com/wedsync/wedsync/jobs/channel/email"
 	"github.com/wedsync/wedsync/jobs/channel/sms"
 	"github.com/wedsync/wedsync/jobs/channel/webhook"
+	"github.com/wedsync/wedsync/jobs/netguard"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/store/secret"
 )
@@ -107,7 +108,7 @@ func webhookClient(ac AlertConfig) *http.Client {
 	if ac.AllowPrivateWebhooks {
 		return &http.Client{Timeout: ac.HTTPTimeout}
 	}
-	return &http.Client{Timeout: ac.HTTPTimeout, Transport: webhook.PublicTransport(ac.HTTPTimeout)}
+	return netguard.PublicClient(ac.HTTPTimeout)
 }
 
 // registerAlerts adds the alert workers, periodic jobs and the after-snapshot rule evaluation.

@@ -176,7 +176,11 @@ func (d *syncDeps) connect(ctx context.Context, orgID int64, in store.Integratio
 		return nil, &connector.Error{Class: connector.ClassCredentials,
 			Err: errors.New("the stored credentials cannot be decrypted with the current keys; enter them again")}
 	}
-	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], d.http, d.webhookURL(in), d.now)
+	client := d.http
+	if p.TypedURLs && !d.cfg.AllowPrivateURLs {
+		client = d.publicHTTP
+	}
+	params := ProviderParams(in, secrets, d.cfg.BaseURLs[in.Provider], client, d.webhookURL(in), d.now)
 	if p.OAuth != nil {
 		client, err := d.oauthHTTPClient(ctx, orgID, in, p, secrets)
 		if err != nil {

@@ -38,7 +38,8 @@ func newSyncFixture(t *testing.T, tune func(*jobs.SyncConfig)) *syncFixture {
 	f.keys, err = secret.Parse(secret.Generate("t1"))
 	require.NoError(t, err)
 	sc := jobs.SyncConfig{BaseURLs: map[string]string{"stripe": url}, ScheduleEvery: time.Hour,
-		RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, ProgressEvery: time.Millisecond}
+		RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, ProgressEvery: time.Millisecond,
+		AllowPrivateURLs: true} // the fakes listen on loopback
 	if tune != nil {
 		tune(&sc)
 	}

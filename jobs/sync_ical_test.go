@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wedsync/wedsync/jobs"
 	"github.com/wedsync/wedsync/jobs/connector/ical/icaltest"
 	"github.com/wedsync/wedsync/store"
 )
@@ -132,4 +133,28 @@ func TestICalSyncLinksWeddingsAndFollowsTheFeed(t *testing.T) {
 	require.NotContains(t, got, "anabo@feed")
 	require.Equal(t, 1, newest().Counts.Deleted)
 	require.True(t, strings.HasPrefix(fake.URL(srv), "http://127.0.0.1"))
+}
+
+// TestICalFeedOnAPrivateAddressIsRefused: by default a feed address an admin types may only be
+// on the public internet, so nobody can aim our servers at internal services; the integration
+// asks for another address and the feed server never sees a request.
+func TestICalFeedOnAPrivateAddressIsRefused(t *testing.T) {
+	t.Parallel()
+	f := newSyncFixture(t, func(sc *jobs.SyncConfig) { sc.AllowPrivateURLs = false })
+	ctx := context.Background()
+	fake := icaltest.New()
+	fake.SetFeed(icalFeed(true))
+	srv := fake.Start()
+	t.Cleanup(srv.Close)
+	in, err := f.env.DB.CreateIntegration(ctx, f.org, f.user, f.keys, store.IntegrationInput{Provider: "ical", Name: "Internal calendar",
+		IntervalMinutes: "15", Secrets: map[string]string{"feed_url": fake.URL(srv)}})
+	require.NoError(t, err)
+	f.integ = in
+
+	f.syncNow(t)
+	got := f.reload(t)
+	require.Equal(t, store.IntegrationNeedsReauth, got.Status)
+	require.Equal(t, "credentials", got.LastErrorClass)
+	require.Contains(t, got.LastError, "not on the public internet")
+	require.Zero(t, fake.Stats().Requests, "the feed server was never called")
 }

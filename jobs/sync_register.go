@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/wedsync/wedsync/jobs/connector"
+	"github.com/wedsync/wedsync/jobs/netguard"
 	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/store/secret"
 )
@@ -53,6 +54,9 @@ type SyncConfig struct {
 	// RecomputeEvery is the least time between two dashboard recomputes a running sync asks for
 	// (1 s); its first page with records and its end always ask (jobs/sync_pace.go).
 	RecomputeEvery time.Duration
+	// AllowPrivateURLs lets providers with TypedURLs (iCalendar feeds) reach loopback and private
+	// addresses (tests, feeds on an internal network). Off, they reach public addresses only.
+	AllowPrivateURLs bool
 	// Registry replaces the provider registry (tests); nil means Providers().
 	Registry *connector.Registry
 	// OnAutoPause is called after an integration paused itself. The alerts work raises an alert
@@ -117,6 +121,8 @@ type syncDeps struct {
 	cfg  SyncConfig
 	now  func() time.Time
 	http *http.Client
+	// publicHTTP is http restricted to public addresses, for providers with TypedURLs.
+	publicHTTP *http.Client
 	// metrics records sync attempts and failures; nil records nothing.
 	metrics *Metrics
 }
@@ -132,7 +138,7 @@ func (r *Runner) registerSync(workers *river.Workers, rc *river.Config, cfg Conf
 		}
 	}
 	d := &syncDeps{db: r.db, log: r.log.With("component", "sync"), keys: cfg.Keys, cfg: sc, now: cfg.Now,
-		http: &http.Client{Timeout: sc.HTTPTimeout}, metrics: r.metrics}
+		http: &http.Client{Timeout: sc.HTTPTimeout}, publicHTTP: netguard.PublicClient(sc.HTTPTimeout), metrics: r.metrics}
 	river.AddWorker(workers, &SyncWorker{d: d})
 	river.AddWorker(workers, &TestConnectionWorker{d: d})
 	river.AddWorker(workers, &ProcessWebhookWorker{d: d})

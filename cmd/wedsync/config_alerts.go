@@ -21,7 +21,7 @@ import (
 //	WEDSYNC_TWILIO_SID, WEDSYNC_TWILIO_TOKEN     the Twilio account for SMS channels and escalations
 //	WEDSYNC_TWILIO_FROM                          the sending number (E.164)
 //	WEDSYNC_ESCALATE_AFTER                       wait before each wedding-day escalation level (15m)
-//	WEDSYNC_WEBHOOK_ALLOW_PRIVATE                "1" lets webhook channels call loopback/private addresses
+//	WEDSYNC_ALLOW_PRIVATE_URLS                   "1" lets webhook channels and calendar feeds reach private addresses
 //
 // A malformed value is reported on stderr and the default kept.
 func alertConfig(cfg Config) jobs.AlertConfig {
@@ -56,6 +56,6 @@ func alertConfig(cfg Config) jobs.AlertConfig {
 		ac.SMTP.TLS = ""
 	}
 	syncEnvDuration("WEDSYNC_ESCALATE_AFTER", &ac.EscalateAfter)
-	ac.AllowPrivateWebhooks = envBool("WEDSYNC_WEBHOOK_ALLOW_PRIVATE")
+	ac.AllowPrivateWebhooks = envBool("WEDSYNC_ALLOW_PRIVATE_URLS")
 	return ac
 }

@@ -22,7 +22,8 @@ import (
 //
 // A malformed value is reported on stderr and the default kept.
 func syncConfig(cfg Config) jobs.SyncConfig {
-	sc := jobs.SyncConfig{BaseURLs: map[string]string{}, OAuth: cfg.OAuth, PublicURL: cfg.BaseURL}
+	sc := jobs.SyncConfig{BaseURLs: map[string]string{}, OAuth: cfg.OAuth, PublicURL: cfg.BaseURL,
+		AllowPrivateURLs: envBool("WEDSYNC_ALLOW_PRIVATE_URLS")}
 	for _, p := range jobs.Providers().All() {
 		if v := strings.TrimSpace(os.Getenv("WEDSYNC_" + strings.ToUpper(p.Name) + "_API_BASE")); v != "" {
 			sc.BaseURLs[p.Name] = v

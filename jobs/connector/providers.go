@@ -75,6 +75,10 @@ type Provider struct {
 	Webhook WebhookVerifier
 	// WebhookHelp tells the admin how to register the webhook URL at the provider.
 	WebhookHelp string
+	// TypedURLs marks a provider that calls an address the admin typed (an iCalendar feed): the
+	// framework hands it an HTTP client that reaches public addresses only (jobs/netguard),
+	// unless the instance allows private ones.
+	TypedURLs bool
 	// OAuth, when set, connects the provider through an OAuth2 authorization-code flow ("Connect
 	// with Google") instead of (or besides) typed credentials. The framework keeps the tokens
 	// sealed in the integration's credentials and hands the connector an HTTPClient that adds

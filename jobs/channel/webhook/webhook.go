@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wedsync/wedsync/jobs/channel"
+	"github.com/wedsync/wedsync/jobs/netguard"
 )
 
 // The request headers.
@@ -116,7 +117,7 @@ func (c *Client) Send(ctx context.Context, r Request) error {
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, Sign(r.Secret, ts, r.Body))
 	resp, err := c.http.Do(req)
-	if errors.Is(err, ErrPrivateAddress) {
+	if errors.Is(err, netguard.ErrPrivateAddress) {
 		return channel.Permanent(err)
 	}
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/wedsync/wedsync/jobs/channel"
 	"github.com/wedsync/wedsync/jobs/channel/webhook"
 	"github.com/wedsync/wedsync/jobs/channel/webhook/webhooktest"
+	"github.com/wedsync/wedsync/jobs/netguard"
 )
 
 func TestSendIsVerifiedByTheReceiver(t *testing.T) {
@@ -93,10 +94,10 @@ func TestPublicTransportRefusesInternalAddresses(t *testing.T) {
 	defer recv.Close()
 	// An admin types a URL that points at our own network: the delivery fails permanently and
 	// the receiver never sees a request.
-	c := webhook.New(&http.Client{Timeout: 2 * time.Second, Transport: webhook.PublicTransport(time.Second)})
+	c := webhook.New(&http.Client{Timeout: 2 * time.Second, Transport: netguard.PublicTransport(time.Second)})
 	err := c.Send(context.Background(), webhook.Request{URL: recv.URL, Secret: "whsec_unit_0123456789",
 		DeliveryID: "dlv_1", Event: "alert.raised", At: time.Now(), Body: []byte(`{}`)})
-	require.ErrorIs(t, err, webhook.ErrPrivateAddress)
+	require.ErrorIs(t, err, netguard.ErrPrivateAddress)
 	require.True(t, channel.IsPermanent(err), "%v", err)
 	require.Zero(t, recv.Count())
 
@@ -105,6 +106,6 @@ func TestPublicTransportRefusesInternalAddresses(t *testing.T) {
 		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
 		"8.8.8.8": true, "2606:4700:4700::1111": true,
 	} {
-		require.Equal(t, public, webhook.IsPublic(netip.MustParseAddr(addr)), addr)
+		require.Equal(t, public, netguard.IsPublic(netip.MustParseAddr(addr)), addr)
 	}
 }

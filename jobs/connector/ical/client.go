@@ -23,6 +23,8 @@ import (
 	"github.com/wedsync/wedsync/jobs/connector"
 	"github.com/wedsync/wedsync/jobs/connector/calmap"
 	"github.com/wedsync/wedsync/store"
+
+	"github.com/wedsync/wedsync/jobs/netguard"
 )
 
 // Window of a sync: events from one year back to two years ahead.
@@ -153,6 +155,10 @@ func (c *Client) get(ctx context.Context, prev cursor) ([]byte, cursor, error) {
 		req.Header.Set("If-Modified-Since", prev.LastModified)
 	}
 	resp, err := c.http.Do(req)
+	if errors.Is(err, netguard.ErrPrivateAddress) {
+		return nil, next, &connector.Error{Class: connector.ClassCredentials,
+			Err: errors.New("ical: the feed address is not on the public internet; enter the calendar's public https address")}
+	}
 	if err != nil {
 		return nil, next, &connector.Error{Class: connector.ClassProviderDown, Err: fmt.Errorf("ical: %w", scrub(err, c.feedURL))}
 	}

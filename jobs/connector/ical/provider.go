@@ -25,7 +25,7 @@ func Provider() connector.Provider {
 		Hint: "The calendar's secret iCal address (https://…/basic.ics). In Google Calendar: Settings → your calendar → " +
 			"Integrate calendar → Secret address in iCal format. Replace webcal:// with https://."}}
 	return connector.Provider{
-		Name: Name, Label: "iCalendar feed", Category: "Calendars",
+		Name: Name, Label: "iCalendar feed", Category: "Calendars", TypedURLs: true,
 		Fields:   append(fields, calmap.Fields()...),
 		Validate: validate,
 		New:      func(p connector.Params) (connector.Connector, error) { return NewFromParams(p) },

@@ -1,4 +1,7 @@
-package webhook
+// Package netguard keeps outgoing calls to addresses an admin typed (alert webhooks, calendar
+// feeds) on the public internet. Without it an admin could make our servers call internal
+// services on their behalf (server-side request forgery).
+package netguard
 
 import (
 	"errors"
@@ -10,11 +13,9 @@ import (
 	"time"
 )
 
-// ErrPrivateAddress is returned when a webhook URL resolves to an address inside the network
-// WedSync runs in (loopback, private, link-local, carrier-grade NAT, unspecified or multicast).
-// Admins type webhook URLs; without this guard they could make our servers call internal
-// services on their behalf (server-side request forgery).
-var ErrPrivateAddress = errors.New("webhook: the address is not on the public internet")
+// ErrPrivateAddress is returned when an address resolves inside the network WedSync runs in
+// (loopback, private, link-local, carrier-grade NAT, unspecified or multicast).
+var ErrPrivateAddress = errors.New("the address is not on the public internet")
 
 // PublicTransport is an HTTP transport whose connections may only reach public addresses. The
 // check runs on the resolved address at dial time, so a DNS name pointing inward is refused too.
@@ -46,4 +47,9 @@ func IsPublic(a netip.Addr) bool {
 	a = a.Unmap()
 	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !a.IsLoopback() &&
 		!a.IsLinkLocalUnicast() && !carrierNAT.Contains(a)
+}
+
+// PublicClient is an HTTP client with the given timeout over a PublicTransport.
+func PublicClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: PublicTransport(timeout)}
 }
