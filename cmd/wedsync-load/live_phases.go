@@ -26,15 +26,16 @@ func (b *liveBench) fanout(ctx context.Context, o liveOptions, floor time.Durati
 	fmt.Printf("fan-out: %d streams of one organization open in %s; server: %.0f streams, %.0f hijacked, %.0f goroutines\n",
 		len(clients), opened.Round(100*time.Millisecond), m["wedsync_live_streams"], m["wedsync_live_streams_hijacked"], m["go_goroutines"])
 	writes := make([]writeRec, o.fanoutWrites)
-	stopProfiles, err := b.profile(ctx, o.profile, "fanout", time.Duration(float64(o.fanoutWrites)/o.fanoutRate*float64(time.Second)))
-	if err != nil {
-		return err
-	}
 	hist0, err := b.srv.fanoutBuckets(ctx)
 	if err != nil {
 		return err
 	}
 	waitQuiet(b.srv.cmd.Process.Pid, b.cluster.Port(), "fan-out", o.quietWait)
+	// The profiles cover the writes, not the wait for a quiet machine.
+	stopProfiles, err := b.profile(ctx, o.profile, "fanout", time.Duration(float64(o.fanoutWrites)/o.fanoutRate*float64(time.Second)))
+	if err != nil {
+		return err
+	}
 	cpu := startCPU(b.srv.cmd.Process.Pid, b.cluster.Port())
 	err = pacedWrites(ctx, o.fanoutWrites, o.fanoutRate, func(i int) error {
 		seq, at, err := b.pay(ctx, b.big)
