@@ -191,7 +191,7 @@ func fingerprint(t *testing.T, app *webtest.App, org int64) map[string]string {
 		"inquiries": "t.*", "bookings": "t.*", "invoices": "t.*", "payments": "t.*", "reviews": "t.*",
 		"alerts": "t.*", "alert_rules": "t.*", "channels": "t.*", "webhook_events": "t.*", "csv_imports": "t.*",
 		"calendar_events": "t.*",
-		"integrations": "t.id, t.public_id, t.provider, t.name, t.credentials, t.config, t.interval_minutes",
+		"integrations":    "t.id, t.public_id, t.provider, t.name, t.credentials, t.config, t.interval_minutes",
 	} {
 		where := "t.org_id = $1"
 		if table == "organizations" {

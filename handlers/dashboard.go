@@ -59,6 +59,9 @@ func (s *Server) dashboardData(c echo.Context, org store.Org, base string, share
 		return d, err
 	default:
 		d.KPIs, d.Version, d.Periods = snap.KPIs, snap.Version, snap.KPIs.Periods
+		if d.Regions, err = views.CachedRegions(ctx, snap, d); err != nil {
+			return d, err
+		}
 	}
 	if err := s.db.MarkViewed(ctx, org.ID, s.db.Now()); err != nil {
 		s.log.Warn("mark viewed", "org", org.ID, "err", err)
@@ -107,9 +110,17 @@ func (s *Server) RenderFragments(ctx context.Context, snap *store.Snapshot, v li
 	// view model needs nothing beyond the snapshot and the variant.
 	d := views.DashboardData{KPIs: snap.KPIs, Version: snap.Version, Periods: snap.KPIs.Periods,
 		Period: v.Period, HideMoney: v.HideMoney, Shared: v.Shared, Now: s.db.Now()}
+	regions, err := views.CachedRegions(ctx, snap, d) // shared with the page views of this version
+	if err != nil {
+		return nil, err
+	}
 	names := views.FragmentNames()
 	out := make([]live.Fragment, 0, len(names))
 	for _, name := range names {
+		if html, ok := regions[name]; ok {
+			out = append(out, live.Fragment{Name: name, HTML: []byte(html)})
+			continue
+		}
 		var buf bytes.Buffer
 		if err := views.Fragment(name, d).Render(ctx, &buf); err != nil {
 			return nil, err

@@ -25,6 +25,7 @@ type DB struct {
 	Pool    *pgxpool.Pool
 	onWrite WriteHook
 	now     func() time.Time
+	snaps   snapshotCache // newest decoded snapshots, see LatestSnapshot
 }
 
 // Options configures Open.

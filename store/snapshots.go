@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,13 +22,32 @@ const recomputeLockSpace int64 = 1 << 62
 // snapshotsKept is how many versions of an organization's snapshot are kept.
 const snapshotsKept = 20
 
-// Snapshot is one stored, versioned computation of every KPI.
+// Snapshot is one stored, versioned computation of every KPI. A snapshot read from the store
+// is shared by every reader of that version (see LatestSnapshot): never modify it.
 type Snapshot struct {
 	OrgID      int64
 	Version    int64
 	ChangeSeq  int64
 	ComputedAt time.Time
 	KPIs       *KPIs
+
+	memo sync.Map // key → *memoEntry, see Memo
+}
+
+type memoEntry struct {
+	once sync.Once
+	val  any
+	err  error
+}
+
+// Memo returns what build derives from this snapshot, building it once per key: readers of the
+// same version (page views, live streams) share one rendering instead of each making its own.
+// The value lives as long as the snapshot does. A failed build is not retried on this snapshot.
+func (s *Snapshot) Memo(key any, build func() (any, error)) (any, error) {
+	e, _ := s.memo.LoadOrStore(key, &memoEntry{})
+	me := e.(*memoEntry)
+	me.once.Do(func() { me.val, me.err = build() })
+	return me.val, me.err
 }
 
 // MarkChanged bumps the organization's change counter inside a write transaction and marks a
@@ -42,16 +62,34 @@ func MarkChanged(ctx context.Context, tx pgx.Tx, orgID int64) (alreadyQueued boo
 	return alreadyQueued, wrap("mark changed", err)
 }
 
-// LatestSnapshot reads the newest snapshot; ErrNotFound before the first recompute.
+// LatestSnapshot reads the newest snapshot; ErrNotFound before the first recompute. While the
+// newest version is the one read last time, it returns that same decoded snapshot (shared: do
+// not modify it) and the database sends only the version, not the data.
 func (db *DB) LatestSnapshot(ctx context.Context, orgID int64) (*Snapshot, error) {
+	cached := db.snaps.get(orgID)
+	var have struct {
+		version int64
+		at      time.Time
+	}
+	if cached != nil {
+		have.version, have.at = cached.Version, cached.ComputedAt
+	}
 	var s *Snapshot
 	err := db.ReadOrg(ctx, orgID, func(tx pgx.Tx) error {
 		var err error
-		s, err = readSnapshot(ctx, tx, `select org_id, version, change_seq, computed_at, data from kpi_snapshots
-			order by version desc limit 1`)
+		s, err = readSnapshot(ctx, tx, `select org_id, version, change_seq, computed_at,
+			case when version = $1 and computed_at = $2 then null else data end
+			from kpi_snapshots order by version desc limit 1`, have.version, have.at)
 		return err
 	})
-	return s, wrap("latest snapshot", err)
+	if err != nil {
+		return nil, wrap("latest snapshot", err)
+	}
+	if s.KPIs == nil { // unchanged since the cached read
+		return cached, nil
+	}
+	db.snaps.put(s)
+	return s, nil
 }
 
 // SnapshotVersion reads one version of the organization's snapshot.
@@ -67,16 +105,77 @@ func (db *DB) SnapshotVersion(ctx context.Context, orgID, version int64) (*Snaps
 }
 
 func readSnapshot(ctx context.Context, tx pgx.Tx, sql string, args ...any) (*Snapshot, error) {
-	var s Snapshot
+	s := new(Snapshot)
 	var data []byte
 	if err := tx.QueryRow(ctx, sql, args...).Scan(&s.OrgID, &s.Version, &s.ChangeSeq, &s.ComputedAt, &data); err != nil {
 		return nil, err
+	}
+	if data == nil {
+		return s, nil // the caller asked for the data only when it differs from its copy
 	}
 	s.KPIs = new(KPIs)
 	if err := json.Unmarshal(data, s.KPIs); err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
 	}
-	return &s, nil
+	return s, nil
+}
+
+// snapshotsCached bounds the decoded snapshots kept, one per organization.
+const snapshotsCached = 128
+
+// snapshotCache keeps the newest decoded snapshot of recently read organizations (the zero
+// value is ready to use), so a page view or a stream of an unchanged version decodes nothing
+// and renders nothing again (see Snapshot.Memo).
+type snapshotCache struct {
+	mu   sync.Mutex
+	tick uint64
+	m    map[int64]*cachedSnapshot
+}
+
+type cachedSnapshot struct {
+	snap *Snapshot
+	used uint64
+}
+
+func (c *snapshotCache) get(orgID int64) *Snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[orgID]
+	if e == nil {
+		return nil
+	}
+	c.tick++
+	e.used = c.tick
+	return e.snap
+}
+
+// put keeps s unless a newer version of its organization is kept already; when full, the
+// least recently read organization makes room.
+func (c *snapshotCache) put(s *Snapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]*cachedSnapshot{}
+	}
+	c.tick++
+	if e := c.m[s.OrgID]; e != nil {
+		if e.snap.Version <= s.Version {
+			e.snap = s
+		}
+		e.used = c.tick
+		return
+	}
+	if len(c.m) >= snapshotsCached {
+		var oldest int64
+		least := c.tick
+		for id, e := range c.m {
+			if e.used < least {
+				oldest, least = id, e.used
+			}
+		}
+		delete(c.m, oldest)
+	}
+	c.m[s.OrgID] = &cachedSnapshot{snap: s, used: c.tick}
 }
 
 // RecomputeResult says what one recompute did.

@@ -135,6 +135,8 @@ func num(x float64) string {
 // barPath draws a bar of width w at x from the baseline y0 to the value y1, rounding by r only
 // the two corners at the value end (the top of an upward bar, the bottom of a downward one).
 // A bar shorter than its rounding is drawn with a smaller radius; a zero-height bar is "".
+// Moves after the first point are relative, so the path is short ("M10 100V22q0-2 2-2h6q2 0
+// 2 2V100z").
 func barPath(x, w, y0, y1, r float64) string {
 	h := math.Abs(y1 - y0)
 	if h < 0.05 || w <= 0 {
@@ -145,15 +147,58 @@ func barPath(x, w, y0, y1, r float64) string {
 	if y1 > y0 {
 		dir = -1
 	}
-	var b strings.Builder
+	var b pathData
 	// baseline left → value end left → rounded corner → value end right → corner → baseline right
-	b.WriteString("M" + num(x) + " " + num(y0))
-	b.WriteString("V" + num(y1+dir*r))
-	b.WriteString("Q" + num(x) + " " + num(y1) + " " + num(x+r) + " " + num(y1))
-	b.WriteString("H" + num(x+w-r))
-	b.WriteString("Q" + num(x+w) + " " + num(y1) + " " + num(x+w) + " " + num(y1+dir*r))
-	b.WriteString("V" + num(y0) + "Z")
-	return b.String()
+	b.cmd('M', x, y0)
+	if num(r) == "0" {
+		b.cmd('V', y1)
+		b.cmd('h', w)
+	} else {
+		b.cmd('V', y1+dir*r)
+		b.cmd('q', 0, -dir*r, r, -dir*r)
+		b.cmd('h', w-2*r)
+		b.cmd('q', r, 0, r, dir*r)
+	}
+	b.cmd('V', y0)
+	b.cmd('z')
+	return string(b)
+}
+
+// pathData is SVG path data written compactly: numbers with at most one decimal, separated by
+// a space only where the next number does not start with its own minus sign.
+type pathData []byte
+
+// cmd appends one command letter and its numbers.
+func (p *pathData) cmd(c byte, xs ...float64) {
+	*p = append(*p, c)
+	for i, x := range xs {
+		s := num(x)
+		if i > 0 && s[0] != '-' {
+			*p = append(*p, ' ')
+		}
+		*p = append(*p, s...)
+	}
+}
+
+// seriesPaths joins the bars of each class into one path (in the order the classes first
+// appear): the chart draws a series as one element, and its table alternative carries the
+// figures of every point.
+func seriesPaths(bs []chartBar) []chartBar {
+	var out []chartBar
+	at := map[string]int{}
+	for _, b := range bs {
+		if b.D == "" {
+			continue
+		}
+		i, ok := at[b.Class]
+		if !ok {
+			i = len(out)
+			at[b.Class] = i
+			out = append(out, chartBar{Class: b.Class})
+		}
+		out[i].D += b.D
+	}
+	return out
 }
 
 // linePath joins points (x, y pairs) with straight segments: "M0 10L5 8L10 2". Fewer than two
@@ -224,8 +269,8 @@ const (
 // axisTick is one horizontal gridline with its label.
 type axisTick struct{ Y, Label string }
 
-// chartBar is one bar (or band) drawn as a path, with its tooltip.
-type chartBar struct{ D, Class, Title string }
+// chartBar is one bar (or band) drawn as a path, or with seriesPaths all bars of a class.
+type chartBar struct{ D, Class string }
 
 // xLabel is a category label under the x axis.
 type xLabel struct{ X, Text, Class string }
@@ -277,8 +322,7 @@ func seasonalityModel(k *store.KPIs) (seasonalityChartData, bool) {
 			if v < 1 {
 				cls = "season-down"
 			}
-			d.Bars = append(d.Bars, chartBar{D: barPath(bands.start(i), bands.width(), y.at(1), y.at(v), 2),
-				Class: cls, Title: name + ": " + *m.Index + " × an average month"})
+			d.Bars = append(d.Bars, chartBar{D: barPath(bands.start(i), bands.width(), y.at(1), y.at(v), 2), Class: cls})
 		}
 		d.Labels = append(d.Labels, xLabel{X: num(bands.mid(i)), Text: calendarMonth(m.Month), Class: altClass(i)})
 		d.Table.Rows = append(d.Table.Rows, row)
@@ -301,13 +345,9 @@ func seasonReading(idx string) string {
 	return "average"
 }
 
-// The capacity calendar: one small month grid (Monday first) per month of the next 365 days.
-const (
-	calCell  = 14.0
-	calPitch = 17.0
-	calTop   = 15.0
-)
-
+// The capacity calendar: one small month grid (Monday first) per month of the next 365 days,
+// drawn as an HTML grid whose cells CSS paints by kind (dashboard.css), so a day costs a few
+// bytes rather than an SVG shape.
 // capacityKinds are the day kinds in legend order, with their legend labels.
 // One and Many count days in a month's summary; Tip describes one day in its tooltip.
 var capacityKinds = []struct{ Kind, Label, One, Many, Tip string }{
@@ -318,13 +358,18 @@ var capacityKinds = []struct{ Kind, Label, One, Many, Tip string }{
 	{"other", "Booking on another day", "booking on another day", "bookings on other days", "booked, not a wedding day"},
 }
 
+// capCell is one day of a month grid. Kind is "plain" (nothing on) or one of capacityKinds;
+// Title (the day and its bookings) is empty on plain days; Col (1-7, Monday first) is set on the
+// month's first drawn day only, which the grid places in its weekday column.
 type capCell struct {
 	Kind, Title string
-	X, Y        float64
+	Col         int
+	// Conflict marks a calendar conflict (store.KPIs.CalendarConflicts); Title then says so.
+	Conflict bool
 }
 
 type capMonth struct {
-	ID, Label, Long, Summary string
+	ID, Label, Long, Summary string // "2025-06", "Jun 2025", "June 2025", its days in words
 	Cells                    []capCell
 	Counts                   map[string]int
 }
@@ -372,21 +417,27 @@ func capacityModel(k *store.KPIs) capacityData {
 	for _, c := range k.CapacityCalendar {
 		byDate[c.Date] = c
 	}
+	conflicts := conflictsByDate(k)
 	total := map[string]int{}
 	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(end); m = m.AddDate(0, 1, 0) {
 		mo := capMonth{ID: m.Format("2006-01"), Label: m.Format("Jan 2006"), Long: m.Format("January 2006"), Counts: map[string]int{}}
-		offset := (int(m.Weekday()) + 6) % 7
 		for day := m; day.Month() == m.Month(); day = day.AddDate(0, 0, 1) {
 			if day.Before(start) || day.After(end) {
 				continue
 			}
-			pos := offset + day.Day() - 1
-			cell := capCell{Kind: "plain", X: float64(pos%7) * calPitch, Y: calTop + float64(pos/7)*calPitch}
+			cell := capCell{Kind: "plain"}
+			if len(mo.Cells) == 0 {
+				cell.Col = (int(day.Weekday())+6)%7 + 1
+			}
 			if c, ok := byDate[day.Format("2006-01-02")]; ok {
 				cell.Kind = capacityKind(c, capacity)
-				cell.Title = day.Format("Mon 2 Jan 2006") + ": " + capacityWords(cell.Kind, c.Bookings, capacity)
+				cell.Title = day.Format("Mon 2 Jan") + ": " + capacityWords(cell.Kind, c.Bookings, capacity)
 				mo.Counts[cell.Kind]++
 				total[cell.Kind]++
+			}
+			if c, ok := conflicts[day.Format("2006-01-02")]; ok {
+				cell.Conflict = true
+				cell.Title = "Calendar conflict on " + conflictWords(c, capacity)
 			}
 			mo.Cells = append(mo.Cells, cell)
 		}
@@ -437,9 +488,29 @@ func capacitySummary(counts map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// crossPath is the white cross drawn over an overbooked day's square at x, y.
-func crossPath(x, y float64) string {
-	a, b := 4.0, calCell-4.0
-	return "M" + num(x+a) + " " + num(y+a) + "L" + num(x+b) + " " + num(y+b) +
-		"M" + num(x+b) + " " + num(y+a) + "L" + num(x+a) + " " + num(y+b)
+// gridPath draws the horizontal gridline of every tick as one path.
+func gridPath(ticks []axisTick) string {
+	var b strings.Builder
+	for _, t := range ticks {
+		b.WriteString("M" + num(axisLeft) + " " + t.Y + "H" + num(chartW-axisRight))
+	}
+	return b.String()
+}
+
+// hBarPath is a horizontal bar 14 high from x = 0 to w at y, every corner rounded by 3.
+func hBarPath(y, w float64) string {
+	const h = 14.0
+	r := math.Min(3, w/2)
+	var b pathData
+	b.cmd('M', r, y)
+	b.cmd('h', w-2*r)
+	b.cmd('q', r, 0, r, r)
+	b.cmd('v', h-2*r)
+	b.cmd('q', 0, r, -r, r)
+	b.cmd('h', -(w - 2*r))
+	b.cmd('q', -r, 0, -r, -r)
+	b.cmd('v', -(h - 2*r))
+	b.cmd('q', 0, -r, r, -r)
+	b.cmd('z')
+	return string(b)
 }

@@ -67,14 +67,17 @@ func TestScales(t *testing.T) {
 }
 
 func TestPaths(t *testing.T) {
-	require.Equal(t, "M10 100V22Q10 20 12 20H18Q20 20 20 22V100Z", barPath(10, 10, 100, 20, 2), "rounded top of an upward bar")
-	require.Equal(t, "M10 50V78Q10 80 12 80H18Q20 80 20 78V50Z", barPath(10, 10, 50, 80, 2), "rounded bottom of a downward bar")
-	require.Equal(t, "M0 10V10Q0 9 1 9H3Q4 9 4 10V10Z", barPath(0, 4, 10, 9, 2), "the radius shrinks to the height")
+	require.Equal(t, "M10 100V22q0-2 2-2h6q2 0 2 2V100z", barPath(10, 10, 100, 20, 2), "rounded top of an upward bar")
+	require.Equal(t, "M10 50V78q0 2 2 2h6q2 0 2-2V50z", barPath(10, 10, 50, 80, 2), "rounded bottom of a downward bar")
+	require.Equal(t, "M0 10V10q0-1 1-1h2q1 0 1 1V10z", barPath(0, 4, 10, 9, 2), "the radius shrinks to the height")
+	require.Equal(t, "M5 80V20h10V80z", barPath(5, 10, 80, 20, 0), "square corners")
+	require.Equal(t, "M5 30V20h10V30zM20 30V25h3V30z", seriesPaths([]chartBar{{barPath(5, 10, 30, 20, 0), "a"}, {"", "a"},
+		{barPath(0, 4, 10, 9, 2), "b"}, {barPath(20, 3, 30, 25, 0), "a"}})[0].D, "one path per class")
 	require.Empty(t, barPath(0, 4, 10, 10, 2), "no zero-height bar")
 	require.Empty(t, barPath(0, 0, 10, 0, 2), "no zero-width bar")
 	require.Equal(t, "M0 10L5 8.5L10 2", linePath([]float64{0, 5, 10}, []float64{10, 8.46, 2}))
 	require.Empty(t, linePath([]float64{1}, []float64{1}))
-	require.Equal(t, "M4 4L10 10M10 4L4 10", crossPath(0, 0))
+	require.Equal(t, "M3 30h4q3 0 3 3v8q0 3-3 3h-4q-3 0-3-3v-8q0-3 3-3z", hBarPath(30, 10))
 }
 
 func TestNum(t *testing.T) {
@@ -172,6 +175,8 @@ func TestCapacityKind(t *testing.T) {
 	m := capacityModel(&store.KPIs{Today: "2025-06-30", DailyCapacity: 1, CapacityCalendar: []store.CapacityDay{day(0, true)}})
 	require.Len(t, m.Months, 13)
 	require.Len(t, m.Months[0].Cells, 1, "only the days from today on")
-	require.Equal(t, 0.0, m.Months[0].Cells[0].X, "30 June 2025 is a Monday: first column")
+	require.Equal(t, 1, m.Months[0].Cells[0].Col, "30 June 2025 is a Monday: first column")
+	require.Equal(t, 2, m.Months[1].Cells[0].Col, "1 July 2025 is a Tuesday: second column")
+	require.Zero(t, m.Months[1].Cells[1].Col, "later days flow on in the grid")
 	require.Len(t, m.Legend, 4, "no partly booked with one wedding a day")
 }

@@ -1,17 +1,8 @@
 package views
 
 import (
-	"time"
-
 	"github.com/wedsync/wedsync/store"
 )
-
-// conflictMark marks a calendar conflict on the capacity calendar: a dot in the day's top
-// right corner, with a title.
-type conflictMark struct {
-	Date, Title string
-	X, Y        float64
-}
 
 // conflictWords describes a calendar conflict: "Sat 6 Jun: 1 booking and 1 wedding only in the
 // calendar for 1 slot".
@@ -20,30 +11,18 @@ func conflictWords(c store.CalendarConflict, capacity int) string {
 		plural(c.CalendarWeddings, "wedding", "weddings") + " only in the calendar for " + plural(max(capacity, 1), "slot", "slots")
 }
 
-// conflictMarks places the calendar conflicts of one month (ID "2006-01") on its grid, the
-// way capacityModel places its days (Monday first).
-func conflictMarks(k *store.KPIs, monthID string) []conflictMark {
-	m, err := time.Parse("2006-01", monthID)
-	if err != nil {
-		return nil
-	}
-	offset := (int(m.Weekday()) + 6) % 7
-	var out []conflictMark
+// conflictsByDate indexes the calendar conflicts by date ("2006-01-02").
+func conflictsByDate(k *store.KPIs) map[string]store.CalendarConflict {
+	out := make(map[string]store.CalendarConflict, len(k.CalendarConflicts))
 	for _, c := range k.CalendarConflicts {
-		day, err := time.Parse("2006-01-02", c.Date)
-		if err != nil || day.Year() != m.Year() || day.Month() != m.Month() {
-			continue
-		}
-		pos := offset + day.Day() - 1
-		out = append(out, conflictMark{Date: c.Date, Title: "Calendar conflict on " + conflictWords(c, k.DailyCapacity),
-			X: float64(pos%7)*calPitch + calCell - 2.5, Y: calTop + float64(pos/7)*calPitch + 2.5})
+		out[c.Date] = c
 	}
 	return out
 }
 
 // conflictNote lists the calendar conflicts in words, under the calendar.
 func conflictNote(k *store.KPIs) string {
-	s := "Calendar conflicts (marked with a dot): "
+	s := "Calendar conflicts (days outlined in the calendar): "
 	for i, c := range k.CalendarConflicts {
 		if i > 0 {
 			s += "; "

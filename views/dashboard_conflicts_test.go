@@ -31,11 +31,11 @@ func TestDashboardCalendarConflicts(t *testing.T) {
 	require.Equal(t, []string{"/records/bookings?from=2025-06-21&to=2025-07-05",
 		"/records/bookings?from=2025-06-21&to=2025-06-21", "/records/bookings?from=2025-07-05&to=2025-07-05"}, hrefs)
 
-	marks := doc.Find(`[data-chart="capacity_calendar"] g.cal-conflict`)
+	marks := doc.Find(`[data-chart="capacity_calendar"] .cal-grid i.conflict`)
 	require.Equal(t, 2, marks.Length())
-	require.Equal(t, "2025-06-21", marks.First().AttrOr("data-conflict", ""))
+	require.Equal(t, "2025-06", marks.First().Parent().AttrOr("data-month", ""))
 	require.Equal(t, "Calendar conflict on Sat 21 Jun: 1 booking and 1 wedding only in the calendar for 1 slot",
-		marks.First().Find("title").Text())
+		marks.First().AttrOr("title", ""))
 	note := doc.Find(`[data-calendar-conflicts]`)
 	require.Equal(t, "2", note.AttrOr("data-calendar-conflicts", ""))
 	require.Contains(t, note.Text(), "Sat 5 Jul: 0 bookings and 2 weddings only in the calendar for 1 slot")
@@ -44,5 +44,5 @@ func TestDashboardCalendarConflicts(t *testing.T) {
 
 	d.KPIs.CalendarConflicts = nil
 	_, doc = renderPage(t, d)
-	require.Zero(t, doc.Find(`[data-need="calendar-conflicts"], g.cal-conflict, [data-calendar-conflicts]`).Length())
+	require.Zero(t, doc.Find(`[data-need="calendar-conflicts"], .cal-grid i.conflict, [data-calendar-conflicts]`).Length())
 }

@@ -327,7 +327,7 @@ func TestDashboardChartsHaveFigureSVGAndTable(t *testing.T) {
 		fig := doc.Find(`figure[data-chart="` + name + `"]`)
 		require.Equal(t, 1, fig.Length(), name)
 		require.NotEmpty(t, strings.TrimSpace(fig.Find("figcaption").Text()), name)
-		svgs := fig.Find(`svg[role="img"]`)
+		svgs := fig.Find(`[role="img"]`)
 		require.Positive(t, svgs.Length(), name)
 		svgs.Each(func(_ int, svg *goquery.Selection) {
 			for _, id := range strings.Fields(svg.AttrOr("aria-labelledby", "")) {
@@ -387,7 +387,9 @@ func TestDashboardChartsHaveFigureSVGAndTable(t *testing.T) {
 	require.Equal(t, want["full"], got["Fully booked"])
 	require.Equal(t, 2, got["Overbooked"])
 	require.Equal(t, 13, len(tableRows(doc, "capacity_calendar")), "June 2025 to June 2026")
-	require.Equal(t, "Sat 16 Aug 2025: overbooked (2 of 1)", doc.Find(".cal-over title").First().Text())
+	require.Equal(t, "Sat 16 Aug: overbooked (2 of 1)", doc.Find(`[data-month="2025-08"] .over`).AttrOr("title", ""))
+	require.Equal(t, "August 2025: 9 free wedding days, 5 fully booked days, 1 overbooked day",
+		doc.Find(`[data-month="2025-08"]`).AttrOr("aria-label", ""), "each month says its days in words")
 
 	up := tableRows(doc, "upcoming_weddings")
 	require.Len(t, up, len(k.UpcomingWeddings))

@@ -40,6 +40,29 @@ func (m *cpuMeter) report(name string) (ours float64) {
 	return ours
 }
 
+// cpuSplit is CPU time spent since start by the server process, this process (the load
+// generator and its clients) and the benchmark's PostgreSQL.
+type cpuSplit struct{ server, load, postgres time.Duration }
+
+// split reads this benchmark's CPU time since start by role: unlike cores in use, it does not
+// depend on how much of the machine other processes took meanwhile.
+func (m *cpuMeter) split() cpuSplit {
+	var out cpuSplit
+	self := os.Getpid()
+	for pid, t := range m.ourProcesses() {
+		d := time.Duration(t-min(t, m.ourPIDs[pid])) * time.Second / clockTicks
+		switch pid {
+		case m.serverPID:
+			out.server += d
+		case self:
+			out.load += d
+		default:
+			out.postgres += d
+		}
+	}
+	return out
+}
+
 // read returns the cores in use since start: all, interrupts, and this benchmark's processes.
 func (m *cpuMeter) read() (busy, irq, ours float64) {
 	d := time.Since(m.t0).Seconds()

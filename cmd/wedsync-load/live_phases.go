@@ -26,15 +26,16 @@ func (b *liveBench) fanout(ctx context.Context, o liveOptions, floor time.Durati
 	fmt.Printf("fan-out: %d streams of one organization open in %s; server: %.0f streams, %.0f hijacked, %.0f goroutines\n",
 		len(clients), opened.Round(100*time.Millisecond), m["wedsync_live_streams"], m["wedsync_live_streams_hijacked"], m["go_goroutines"])
 	writes := make([]writeRec, o.fanoutWrites)
-	stopProfiles, err := b.profile(ctx, o.profile, "fanout", time.Duration(float64(o.fanoutWrites)/o.fanoutRate*float64(time.Second)))
-	if err != nil {
-		return err
-	}
 	hist0, err := b.srv.fanoutBuckets(ctx)
 	if err != nil {
 		return err
 	}
 	waitQuiet(b.srv.cmd.Process.Pid, b.cluster.Port(), "fan-out", o.quietWait)
+	// The profiles cover the writes, not the wait for a quiet machine.
+	stopProfiles, err := b.profile(ctx, o.profile, "fanout", time.Duration(float64(o.fanoutWrites)/o.fanoutRate*float64(time.Second)))
+	if err != nil {
+		return err
+	}
 	cpu := startCPU(b.srv.cmd.Process.Pid, b.cluster.Port())
 	err = pacedWrites(ctx, o.fanoutWrites, o.fanoutRate, func(i int) error {
 		seq, at, err := b.pay(ctx, b.big)
@@ -48,6 +49,10 @@ func (b *liveBench) fanout(ctx context.Context, o liveOptions, floor time.Durati
 	}
 	last := map[int]int64{0: maxSeq(writes)}
 	behind := waitSeen(clients, last, 15*time.Second)
+	spent := cpu.split()
+	perWrite := func(d time.Duration) float64 { return ms(d) / float64(len(writes)) }
+	fmt.Printf("fan-out: CPU time per write, until every client had read the last one: server %.1f ms, load generator %.1f ms, PostgreSQL %.1f ms\n",
+		perWrite(spent.server), perWrite(spent.load), perWrite(spent.postgres))
 	hist1, err := b.srv.fanoutBuckets(ctx)
 	if err != nil {
 		return err
@@ -82,6 +87,8 @@ func (b *liveBench) fanout(ctx context.Context, o liveOptions, floor time.Durati
 	liveResult("fanout_10k_server_goroutines", m["go_goroutines"], "goroutines")
 	liveResult("fanout_10k_frame_bytes", float64(size), "bytes")
 	liveResult("fanout_10k_undelivered", float64(missed), "pairs")
+	liveResult("fanout_10k_server_cpu_per_write", round2(perWrite(spent.server)), "ms")
+	liveResult("fanout_10k_load_generator_cpu_per_write", round2(perWrite(spent.load)), "ms")
 	return nil
 }
 

@@ -82,12 +82,13 @@ func (p *writerPool) stop() { p.stopOnce.Do(func() { close(p.quit) }) }
 
 func (p *writerPool) work() {
 	var scratch [][]byte
+	w := newRawWriter()
 	for {
 		select {
 		case j := <-p.jobs:
 			now := time.Now()
 			for _, c := range j.conns {
-				scratch = c.service(j.kind, now, scratch[:0])
+				scratch = c.service(j.kind, now, w, scratch[:0])
 			}
 			clear(scratch[:cap(scratch)])
 			if j.done != nil && j.done.left.Add(-1) == 0 {
@@ -159,8 +160,9 @@ func (h *Hub) attach(nc net.Conn, raw syscall.RawConn, sub *Subscriber, shown in
 	p.schedule([]*streamConn{c}, jobFlush, nil)
 }
 
-// service runs one job for the connection; bufs is the writer's scratch slice.
-func (c *streamConn) service(kind jobKind, now time.Time, bufs [][]byte) [][]byte {
+// service runs one job for the connection with the writer's raw writer w; bufs is the writer's
+// scratch slice. Everything waiting for the connection is written in one batch.
+func (c *streamConn) service(kind jobKind, now time.Time, w *rawWriter, bufs [][]byte) [][]byte {
 	c.mu.Lock()
 	if c.dead {
 		c.mu.Unlock()
@@ -188,14 +190,13 @@ func (c *streamConn) service(kind jobKind, now time.Time, bufs [][]byte) [][]byt
 	for {
 		var ended bool
 		bufs, ended = c.collect(bufs)
-		for i, b := range bufs {
-			n, err := tryWrite(c.raw, b)
+		if len(bufs) > 0 {
+			n, err := w.writeAll(c.raw, bufs)
 			if err != nil {
 				c.kill(err)
 				return bufs[:0]
 			}
-			if n < len(b) {
-				rest := append([][]byte{b[n:]}, bufs[i+1:]...)
+			if rest := unwritten(bufs, n); len(rest) > 0 {
 				c.pool.slow.Add(1)
 				go c.slowWrite(rest, ended)
 				return bufs[:0]
@@ -210,6 +211,18 @@ func (c *streamConn) service(kind jobKind, now time.Time, bufs [][]byte) [][]byt
 			return bufs
 		}
 	}
+}
+
+// unwritten is what is left of bufs after their first n bytes were written (a new slice: bufs
+// is the writer's scratch).
+func unwritten(bufs [][]byte, n int) [][]byte {
+	for i, b := range bufs {
+		if n < len(b) {
+			return append([][]byte{b[n:]}, bufs[i+1:]...)
+		}
+		n -= len(b)
+	}
+	return nil
 }
 
 // collect appends the mailbox to bufs, and the revoked event or the shutdown notice when the hub

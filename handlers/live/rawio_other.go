@@ -10,6 +10,12 @@ import (
 // canHijack: elsewhere every stream keeps its own goroutine (Serve).
 const canHijack = false
 
-func tryWrite(syscall.RawConn, []byte) (int, error) { return 0, errors.New("live: no raw writes here") }
+type rawWriter struct{}
+
+func newRawWriter() *rawWriter { return &rawWriter{} }
+
+func (*rawWriter) writeAll(syscall.RawConn, [][]byte) (int, error) {
+	return 0, errors.New("live: no raw writes here")
+}
 
 func peerClosed(syscall.RawConn) bool { return true }

@@ -10,33 +10,56 @@ import (
 // canHijack: on unix the pool writes hijacked sockets with non-blocking syscalls.
 const canHijack = true
 
-// tryWrite writes as much of b as the socket takes right now, without waiting: a full socket
-// buffer returns n < len(b) and no error. Go's sockets are already non-blocking.
-func tryWrite(rc syscall.RawConn, b []byte) (int, error) {
-	var n int
-	var werr error
-	err := rc.Write(func(fd uintptr) bool {
-		for n < len(b) {
-			m, e := syscall.Write(int(fd), b[n:])
+// rawWriter writes a connection's pending buffers with non-blocking write calls, all inside one
+// RawConn.Write callback (one lock of the socket for the whole batch). Each pool writer owns one
+// and reuses it, so a write allocates nothing.
+type rawWriter struct {
+	bufs [][]byte
+	n    int // bytes of bufs written
+	err  error
+	fn   func(fd uintptr) bool // w.write, bound once
+}
+
+func newRawWriter() *rawWriter {
+	w := &rawWriter{}
+	w.fn = w.write
+	return w
+}
+
+// writeAll writes as much of bufs, in order, as the socket takes right now, without waiting: a
+// full socket buffer returns fewer bytes than bufs hold, and no error. Go's sockets are already
+// non-blocking.
+func (w *rawWriter) writeAll(rc syscall.RawConn, bufs [][]byte) (int, error) {
+	w.bufs, w.n, w.err = bufs, 0, nil
+	err := rc.Write(w.fn)
+	n, werr := w.n, w.err
+	w.bufs, w.err = nil, nil
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+func (w *rawWriter) write(fd uintptr) bool {
+	for _, b := range w.bufs {
+		for off := 0; off < len(b); {
+			m, e := syscall.Write(int(fd), b[off:])
 			switch {
 			case errors.Is(e, syscall.EINTR):
 				continue
 			case errors.Is(e, syscall.EAGAIN):
 				return true
 			case e != nil:
-				werr = e
+				w.err = e
 				return true
 			case m <= 0:
 				return true
 			}
-			n += m
+			off += m
+			w.n += m
 		}
-		return true
-	})
-	if err != nil {
-		return n, err
 	}
-	return n, werr
+	return true
 }
 
 // peerClosed reads without waiting: EOF or an error means the client is gone. Bytes a client

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// A reactor reads many event streams with one epoll set and one goroutine. The clients share
+// the machine with the server they measure, so their cost is part of every latency: a goroutine
+// per stream costs a wake-up, a scheduling round and a read that finds nothing (to park again)
+// for every frame; a reactor costs one read per frame and one epoll_wait for many frames.
+type reactor struct {
+	epfd     int
+	mu       sync.Mutex
+	streams  map[int32]*reactorStream
+	stopping atomic.Bool
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+type reactorStream struct {
+	fd int
+	p  *frameParser
+}
+
+// newReactors starts n reactors (none when epoll is not available: streams keep a goroutine).
+func newReactors(n int) []*reactor {
+	var rs []*reactor
+	for range max(n, 1) {
+		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			break
+		}
+		r := &reactor{epfd: epfd, streams: map[int32]*reactorStream{}, done: make(chan struct{})}
+		go r.run()
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// add moves c's connection to the reactor, p going on where the connection's reader stopped.
+// The reactor reads a duplicate of the socket, and the net.Conn is closed, so Go's own poller
+// no longer watches it.
+func (r *reactor) add(c *sseClient, p *frameParser) error {
+	sc, ok := c.conn.(syscall.Conn)
+	if !ok {
+		return fmt.Errorf("reactor: %T has no file descriptor", c.conn)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	fd := -1
+	var dupErr error
+	if err := rc.Control(func(orig uintptr) { fd, dupErr = syscall.Dup(int(orig)) }); err != nil {
+		return err
+	}
+	if dupErr != nil {
+		return fmt.Errorf("reactor: dup: %w", dupErr)
+	}
+	syscall.CloseOnExec(fd)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return err
+	}
+	s := &reactorStream{fd: fd, p: p}
+	r.mu.Lock()
+	r.streams[int32(fd)] = s
+	r.mu.Unlock()
+	c.rx = r
+	_ = c.conn.Close()
+	c.conn = nil
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
+	if err := syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		r.drop(s)
+		return fmt.Errorf("reactor: epoll_ctl: %w", err)
+	}
+	return nil
+}
+
+func (r *reactor) run() {
+	defer close(r.done)
+	evs := make([]syscall.EpollEvent, 512)
+	buf := make([]byte, 64<<10)
+	for !r.stopping.Load() {
+		n, err := syscall.EpollWait(r.epfd, evs, 50)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		for _, ev := range evs[:n] {
+			r.mu.Lock()
+			s := r.streams[ev.Fd]
+			r.mu.Unlock()
+			if s != nil {
+				r.read(s, buf)
+			}
+		}
+	}
+}
+
+// read takes what the socket holds: one read when it fits in buf (epoll is level-triggered, so
+// anything left is reported again).
+func (r *reactor) read(s *reactorStream, buf []byte) {
+	for {
+		n, err := syscall.Read(s.fd, buf)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN):
+			return
+		case err != nil || n == 0: // the server closed the stream
+			r.drop(s)
+			return
+		}
+		s.p.feed(buf[:n])
+		if n < len(buf) {
+			return
+		}
+	}
+}
+
+// drop forgets a stream and closes its socket.
+func (r *reactor) drop(s *reactorStream) {
+	r.mu.Lock()
+	delete(r.streams, int32(s.fd))
+	r.mu.Unlock()
+	_ = syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_DEL, s.fd, nil)
+	_ = syscall.Close(s.fd)
+}
+
+// stop ends the reactor and closes every stream it reads (again: a no-op).
+func (r *reactor) stop() {
+	r.stopOnce.Do(func() {
+		r.stopping.Store(true)
+		<-r.done
+		r.mu.Lock()
+		streams := r.streams
+		r.streams = map[int32]*reactorStream{}
+		r.mu.Unlock()
+		for _, s := range streams {
+			_ = syscall.Close(s.fd)
+		}
+		_ = syscall.Close(r.epfd)
+	})
+}
