@@ -83,25 +83,32 @@ func (s *Server) addLocked(c Charge) *Charge {
 	return p
 }
 
-// encodeLocked encodes the charge's list entries ahead of the requests: a page is then the
-// concatenation of its charges' bytes (what encoding/json would have written for the page), so
-// a sync's measured loop does not pay for the fake's encoding.
+// encodeLocked encodes the charge's list entry with the balance transaction expanded (how the
+// connector lists) ahead of the requests, and forgets the other: a page is then the
+// concatenation of its charges' bytes (what encoding/json would have written for the page), so a
+// sync's measured loop does not pay for the fake's encoding.
 func (c *Charge) encodeLocked() {
-	for i, expand := range []bool{false, true} {
-		b, err := json.Marshal(chargeJSON(c, expand))
-		if err != nil {
-			panic(fmt.Sprintf("stripetest: encode charge %s: %v", c.ID, err)) // plain strings, numbers and a string map
-		}
-		c.encoded[i] = b
-	}
+	c.encoded = [2][]byte{nil, c.marshal(true)}
 }
 
-// listEntry is the charge's JSON in a list.
+// listEntry is the charge's JSON in a list (encoded on first use, then kept until it changes).
 func (c *Charge) listEntry(expandFee bool) []byte {
+	i := 0
 	if expandFee {
-		return c.encoded[1]
+		i = 1
 	}
-	return c.encoded[0]
+	if c.encoded[i] == nil {
+		c.encoded[i] = c.marshal(expandFee)
+	}
+	return c.encoded[i]
+}
+
+func (c *Charge) marshal(expandFee bool) []byte {
+	b, err := json.Marshal(chargeJSON(c, expandFee))
+	if err != nil {
+		panic(fmt.Sprintf("stripetest: encode charge %s: %v", c.ID, err)) // strings, numbers and a string map
+	}
+	return b
 }
 
 // Refund refunds amount more of a charge (capped at what is left) and returns the charge.
