@@ -117,7 +117,7 @@ func (c *Client) Fetch(ctx context.Context, raw json.RawMessage) (connector.Page
 		if ch == nil {
 			continue
 		}
-		page.Records = append(page.Records, MapCharge(ch))
+		page.Records = append(page.Records, MapCharge(ch.charge()))
 		cur.Max = max(cur.Max, ch.Created)
 		cur.After = ch.ID
 	}
@@ -130,7 +130,7 @@ func (c *Client) Fetch(ctx context.Context, raw json.RawMessage) (connector.Page
 	return page, err
 }
 
-func (c *Client) list(ctx context.Context, cur cursor, limit int64) (*stripeapi.ChargeList, error) {
+func (c *Client) list(ctx context.Context, cur cursor, limit int64) (*chargePage, error) {
 	params := &stripeapi.ChargeListParams{}
 	params.Context = ctx
 	params.Limit = stripeapi.Int64(limit)
@@ -145,7 +145,7 @@ func (c *Client) list(ctx context.Context, cur cursor, limit int64) (*stripeapi.
 	// expects single-object parameters).
 	body := &form.Values{}
 	form.AppendTo(body, params)
-	list := &stripeapi.ChargeList{}
+	list := &chargePage{}
 	if err := c.backend.CallRaw(http.MethodGet, "/v1/charges", c.key, []byte(body.Encode()), &stripeapi.Params{Context: ctx}, list); err != nil {
 		return nil, classify(ctx, err, c.now())
 	}
