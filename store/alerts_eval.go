@@ -254,10 +254,11 @@ func weddingDaySight(ctx context.Context, tx pgx.Tx, orgID int64, r Rule, k *KPI
 			ids = append(ids, u.BookingID)
 		}
 	}
-	if len(todays) == 0 {
+	p, day := r.Params, k.Today
+	// A day without a counting booking can still hold a conflict: weddings only in a calendar.
+	if len(todays) == 0 && !p.WatchConflict {
 		return s, nil
 	}
-	p, day := r.Params, k.Today
 	add := func(subject, title, body, link string, sev Severity) {
 		s.findings = append(s.findings, Finding{RuleID: r.ID, Kind: r.Kind, Subject: "wedding:" + day + ":" + subject,
 			Severity: sev, Title: clip(title, 300), Body: clip(body, 4000), Link: link, WeddingDay: true})
@@ -276,7 +277,8 @@ func weddingDaySight(ctx context.Context, tx pgx.Tx, orgID int64, r Rule, k *KPI
 		var extra int
 		err := tx.QueryRow(ctx, `select count(*) from calendar_events e
 			where e.org_id = $1 and e.kind = 'wedding' and e.status <> 'cancelled'
-			and (e.starts_at at time zone $2)::date = $3::date
+			and e.starts_at >= ($3::date)::timestamp at time zone $2
+			and e.starts_at < ($3::date + 1)::timestamp at time zone $2
 			and (e.booking_id is null or not (e.booking_id = any($4::bigint[])))`, orgID, k.Timezone, day, ids).Scan(&extra)
 		if err != nil {
 			return s, fmt.Errorf("wedding_day conflict: %w", err)
@@ -286,6 +288,9 @@ func weddingDaySight(ctx context.Context, tx pgx.Tx, orgID int64, r Rule, k *KPI
 				fmt.Sprintf("%d counting bookings and %d other wedding calendar events fall on today.", len(todays), extra),
 				"/records/bookings", SeverityEmergency)
 		}
+	}
+	if len(todays) == 0 {
+		return s, nil // the checks below are about a booked wedding today
 	}
 	if p.WatchCalendar {
 		rows, err := tx.Query(ctx, `select i.id, i.public_id, i.provider, i.name, i.status, i.consecutive_failures

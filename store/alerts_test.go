@@ -248,3 +248,39 @@ func keyring(t *testing.T) *secret.Keyring {
 	require.NoError(t, err)
 	return k
 }
+
+// TestWeddingDayCalendarConflict: two wedding events in a connected calendar on one day, with
+// capacity for one and no booking at all, raise the wedding-day conflict alert as an EMERGENCY;
+// with one of them cancelled there is no conflict and the alert resolves.
+func TestWeddingDayCalendarConflict(t *testing.T) {
+	t.Parallel()
+	env := storetest.New(t)
+	ctx := context.Background()
+	org, _ := env.NewOrg(t, "Calendar Studio", "America/New_York", "USD")
+	now := time.Date(2026, 6, 6, 14, 0, 0, 0, time.UTC) // Sat 6 Jun, 10:00 in New York
+	var integ int64
+	require.NoError(t, env.Admin.QueryRow(ctx, `insert into integrations (org_id, public_id, provider, name, credentials, config, next_run_at)
+		values ($1, 'cal-conflict-1', 'ical', 'Studio calendar', '{}', '{}', now() + interval '1 day') returning id`, org).Scan(&integ))
+	// 23:30 New York on the 6th is already the 7th in UTC: it still counts for the 6th.
+	for i, at := range []time.Time{now.Add(2 * time.Hour), time.Date(2026, 6, 7, 3, 30, 0, 0, time.UTC)} {
+		_, err := env.Admin.Exec(ctx, `insert into calendar_events (org_id, integration_id, external_id, title, starts_at, ends_at, kind)
+			values ($1, $2, $3, 'Wedding', $4, $5, 'wedding')`, org, integ, "ev"+string(rune('a'+i)), at, at.Add(6*time.Hour))
+		require.NoError(t, err)
+	}
+	// A wedding event of the next local day does not count.
+	_, err := env.Admin.Exec(ctx, `insert into calendar_events (org_id, integration_id, external_id, title, starts_at, ends_at, kind)
+		values ($1, $2, 'evz', 'Wedding', '2026-06-07 14:00Z', '2026-06-07 20:00Z', 'wedding')`, org, integ)
+	require.NoError(t, err)
+
+	require.Equal(t, 1, evaluate(t, env, org, now, nil).Raised)
+	alerts, err := env.DB.ActiveAlerts(ctx, org, 10)
+	require.NoError(t, err)
+	require.Len(t, alerts, 1)
+	require.Equal(t, store.RuleWeddingDay, alerts[0].Kind)
+	require.Equal(t, store.SeverityEmergency, alerts[0].Severity)
+	require.Equal(t, "Calendar conflict today: 2 weddings for 1 slot(s)", alerts[0].Title)
+
+	_, err = env.Admin.Exec(ctx, `update calendar_events set status = 'cancelled' where external_id = 'evb'`)
+	require.NoError(t, err)
+	require.Equal(t, 1, evaluate(t, env, org, now.Add(time.Minute), nil).Resolved)
+}
