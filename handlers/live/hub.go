@@ -74,6 +74,7 @@ type Hub struct {
 
 type orgStreams struct {
 	subs    map[*Subscriber]struct{}
+	nvar    map[Variant]int // subscribers per variant, so a notice need not visit every stream
 	frames  map[Variant]*Frame
 	history map[Variant][]rendition // the last deltaDepth renditions, for deltas; guarded by loading
 	sent    map[Variant]int64       // newest version broadcast per variant
@@ -97,11 +98,12 @@ func (h *Hub) Subscribe(ctx context.Context, orgID int64, v Variant, shareLinkID
 	}
 	os := h.orgs[orgID]
 	if os == nil {
-		os = &orgStreams{subs: map[*Subscriber]struct{}{}, frames: map[Variant]*Frame{},
+		os = &orgStreams{subs: map[*Subscriber]struct{}{}, nvar: map[Variant]int{}, frames: map[Variant]*Frame{},
 			history: map[Variant][]rendition{}, sent: map[Variant]int64{}}
 		h.orgs[orgID] = os
 	}
 	os.subs[s] = struct{}{}
+	os.nvar[v]++
 	h.mu.Unlock()
 	f, err := h.frame(ctx, orgID, os, v, false)
 	if err != nil {
@@ -116,7 +118,12 @@ func (h *Hub) Unsubscribe(s *Subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if os := h.orgs[s.OrgID]; os != nil {
-		delete(os.subs, s)
+		if _, ok := os.subs[s]; ok {
+			delete(os.subs, s)
+			if os.nvar[s.Variant]--; os.nvar[s.Variant] <= 0 {
+				delete(os.nvar, s.Variant)
+			}
+		}
 		if len(os.subs) == 0 {
 			delete(h.orgs, s.OrgID)
 		}
@@ -130,17 +137,17 @@ func (h *Hub) Unsubscribe(s *Subscriber) {
 func (h *Hub) Notify(ctx context.Context, orgID int64, force bool) {
 	h.mu.Lock()
 	os := h.orgs[orgID]
-	variants := map[Variant]bool{}
+	var variants []Variant
 	if os != nil {
-		for s := range os.subs {
-			variants[s.Variant] = true
+		for v := range os.nvar {
+			variants = append(variants, v)
 		}
 	}
 	h.mu.Unlock()
 	if os == nil {
 		return
 	}
-	for v := range variants {
+	for _, v := range variants {
 		f, err := h.frame(ctx, orgID, os, v, true)
 		if err != nil {
 			if ctx.Err() != nil {

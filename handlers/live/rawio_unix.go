@@ -5,6 +5,7 @@ package live
 import (
 	"errors"
 	"syscall"
+	"unsafe"
 )
 
 // canHijack: on unix the pool writes hijacked sockets with non-blocking syscalls.
@@ -43,7 +44,7 @@ func (w *rawWriter) writeAll(rc syscall.RawConn, bufs [][]byte) (int, error) {
 func (w *rawWriter) write(fd uintptr) bool {
 	for _, b := range w.bufs {
 		for off := 0; off < len(b); {
-			m, e := syscall.Write(int(fd), b[off:])
+			m, e := rawWrite(fd, b[off:])
 			switch {
 			case errors.Is(e, syscall.EINTR):
 				continue
@@ -83,4 +84,18 @@ func peerClosed(rc syscall.RawConn) bool {
 		return true
 	})
 	return closed || err != nil
+}
+
+// rawWrite is write(2) without the runtime's entersyscall/exitsyscall: the socket is
+// non-blocking, so the call never waits, and one write per stream per frame makes the
+// bookkeeping a measurable share of a fan-out.
+func rawWrite(fd uintptr, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return int(n), e
+	}
+	return int(n), nil
 }

@@ -112,7 +112,9 @@ func (s *Subscriber) offerEvent(b []byte) bool {
 // take appends everything waiting in the mailbox to bufs: events first, then the newest frame,
 // as the delta from *shown when possible; *shown becomes the frame's version.
 func (s *Subscriber) take(bufs [][]byte, shown *int64) [][]byte {
-	for {
+	// len is read without the channel's lock: an event queued after it is seen by the flush its
+	// offer schedules. Most flushes carry a frame and no event, so this saves a lock per stream.
+	for len(s.events) > 0 {
 		select {
 		case ev := <-s.events:
 			bufs = append(bufs, ev)
@@ -120,6 +122,9 @@ func (s *Subscriber) take(bufs [][]byte, shown *int64) [][]byte {
 		default:
 		}
 		break
+	}
+	if len(s.frames) == 0 {
+		return bufs
 	}
 	select {
 	case f := <-s.frames:
