@@ -101,9 +101,6 @@ const maxKeptLine = 512
 
 func (p *frameParser) feed(b []byte) {
 	for len(b) > 0 {
-		if !p.wantData && !p.wantEnd && !p.long && len(p.line) == 0 {
-			b = p.skipToSnapshot(b)
-		}
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
 			p.size += len(b)
@@ -129,27 +126,6 @@ func (p *frameParser) feed(b []byte) {
 		p.onLine(line)
 		p.line = p.line[:0]
 	}
-}
-
-// skipToSnapshot, at the start of a line outside a snapshot event, skips the whole lines before
-// the next "event: snapshot" line with one vectorized search instead of a look at every line:
-// only the snapshot event's lines matter (no other line can start with "event: snapshot", every
-// line of data starts with "data: "). Without one in b, it skips to the last line's start.
-func (p *frameParser) skipToSnapshot(b []byte) []byte {
-	for off := 0; ; {
-		i := bytes.Index(b[off:], snapshotLine)
-		if i < 0 {
-			break
-		}
-		if at := off + i; at == 0 || b[at-1] == '\n' {
-			p.size += at
-			return b[at:]
-		}
-		off += i + 1
-	}
-	last := bytes.LastIndexByte(b, '\n')
-	p.size += last + 1
-	return b[last+1:]
 }
 
 func (p *frameParser) onLine(line []byte) {
