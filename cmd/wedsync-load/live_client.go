@@ -96,6 +96,10 @@ type frameParser struct {
 	cur               frameReceipt
 }
 
+// receiptsCap is the receipts a reading stream has room for from its second frame on (the
+// fan-out test writes 20 frames to each stream).
+const receiptsCap = 32
+
 // maxKeptLine is the longest line start kept; the lines that matter are far shorter.
 const maxKeptLine = 512
 
@@ -283,6 +287,11 @@ func openClients(ctx context.Context, ds dialers, addr string, paths []string, n
 					return read
 				}
 				c.mu.Lock()
+				if c.receipts == nil {
+					// Room for a run's frames up front: growing the slice frame by frame was a
+					// tenth of the load generator's CPU in the 10,000-stream fan-out.
+					c.receipts = make([]frameReceipt, 0, receiptsCap)
+				}
 				c.receipts = append(c.receipts, r)
 				c.mu.Unlock()
 				c.last.Store(r.seq)
