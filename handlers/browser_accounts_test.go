@@ -43,18 +43,23 @@ func TestBrowserSignupInviteJoin(t *testing.T) {
 	))
 	require.Contains(t, text(chromedp.Text(chromedp.CSS("h1"))), "Lantern Light Photography")
 
-	require.NoError(t, chromedp.Do(owner,
-		chromedp.Click(chromedp.CSS(`form.logout button`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-form="login"]`)),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), "rosa@lantern.test"),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), "a much longer password"),
-		chromedp.Click(chromedp.CSS(`[data-form="login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("[data-dashboard]")),
-		chromedp.Navigate(app.URL+"/team"),
-		chromedp.SetValue(chromedp.CSS("#f-role"), "member"),
-		chromedp.Click(chromedp.CSS(`[data-form="invite"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("[data-invite-link]")),
-	))
+	for _, step := range []struct {
+		name string
+		act  chromedp.Action[struct{}]
+	}{
+		{"log out", chromedp.Click(chromedp.CSS(`form.logout button`))},
+		{"login page", chromedp.WaitVisible(chromedp.CSS(`[data-form="login"]`))},
+		{"email", chromedp.SendKeys(chromedp.CSS("#f-email"), "rosa@lantern.test")},
+		{"password", chromedp.SendKeys(chromedp.CSS("#f-password"), "a much longer password")},
+		{"log in", chromedp.Click(chromedp.CSS(`[data-form="login"] button[type=submit]`))},
+		{"dashboard", chromedp.WaitVisible(chromedp.CSS("[data-dashboard]"))},
+		{"team page", chromedp.Navigate(app.URL + "/team")},
+		{"role", chromedp.SetValue(chromedp.CSS("#f-role"), "member")},
+		{"invite", chromedp.Click(chromedp.CSS(`[data-form="invite"] button[type=submit]`))},
+		{"invite link", chromedp.WaitVisible(chromedp.CSS("[data-invite-link]"))},
+	} {
+		require.NoError(t, chromedp.Do(owner, step.act), step.name)
+	}
 	link, err := chromedp.Run(owner, chromedp.Value(chromedp.CSS("[data-invite-link]")))
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(link, app.URL+"/invite/"), link)

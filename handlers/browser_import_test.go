@@ -38,7 +38,7 @@ func TestBrowserCSVImportShowsLiveProgress(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-email"), owner.Email),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), owner.Password),
 		chromedp.Click(chromedp.CSS(`[data-form="login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-dashboard]`)), // logged in: the next navigation cannot abort this one
 		chromedp.Navigate(app.URL+"/integrations/"+pid),
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-section="import"] input[name="file"]`), []string{file}),
 		chromedp.Click(chromedp.CSS(`[data-section="import"] button[type=submit]`)),
