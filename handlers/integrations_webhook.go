@@ -71,7 +71,7 @@ func (h *integrationPages) webhook(c echo.Context) error {
 	case err != nil:
 		return h.webhookFailed(c, "verify", err)
 	}
-	if ev.Handshake || ev.Reply != "" {
+	if ev.Handshake {
 		return c.String(http.StatusOK, ev.Reply)
 	}
 	j, err := h.jobsOf()

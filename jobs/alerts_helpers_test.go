@@ -75,8 +75,8 @@ func newAlertEnv(t *testing.T, tz string, now time.Time, tweak func(*jobs.AlertC
 		Twilio:        sms.Config{BaseURL: a.twilio.URL, AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom},
 		EvaluateEvery: 300 * time.Millisecond, EscalateEvery: 50 * time.Millisecond, DigestEvery: 50 * time.Millisecond,
 		RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, HTTPTimeout: 2 * time.Second,
-		AllowPrivateWebhooks: true,
-		QuietRecheck:         100 * time.Millisecond,
+		AllowPrivateURLs: true,
+		QuietRecheck:     100 * time.Millisecond,
 	}
 	if tweak != nil {
 		tweak(&ac)

@@ -41,9 +41,10 @@ type AlertConfig struct {
 	MaxAttempts         int
 	// HTTPTimeout bounds one webhook or Twilio call (10 s).
 	HTTPTimeout time.Duration
-	// AllowPrivateWebhooks lets webhook channels reach loopback and private addresses (tests,
-	// self-hosted receivers on an internal network). Off, such deliveries fail permanently.
-	AllowPrivateWebhooks bool
+	// AllowPrivateURLs lets webhook channels reach loopback and private addresses (tests,
+	// self-hosted receivers on an internal network; WEDSYNC_ALLOW_PRIVATE_URLS, shared with
+	// SyncConfig). Off, such deliveries fail permanently.
+	AllowPrivateURLs bool
 	// Limits are the per-organization budgets (50 per rolling hour for LOW..CRITICAL, 200 for
 	// EMERGENCY).
 	Limits store.RateLimits
@@ -105,7 +106,7 @@ var alertUniqueStates = []rivertype.JobState{
 
 // webhookClient is the HTTP client of webhook channels: public addresses only, unless allowed.
 func webhookClient(ac AlertConfig) *http.Client {
-	if ac.AllowPrivateWebhooks {
+	if ac.AllowPrivateURLs {
 		return &http.Client{Timeout: ac.HTTPTimeout}
 	}
 	return netguard.PublicClient(ac.HTTPTimeout)

@@ -130,7 +130,7 @@ func TestDeliveryMetrics(t *testing.T) {
 	a.keys, err = secret.Parse(secret.Generate("t1"))
 	require.NoError(t, err)
 	a.runner, err = jobs.New(a.env.DB, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.Config{Work: true, Keys: a.keys,
-		Now: a.clock.Now, Metrics: jobs.NewMetrics(reg), Alerts: jobs.AlertConfig{BaseURL: "https://app.wedsync.test", AllowPrivateWebhooks: true,
+		Now: a.clock.Now, Metrics: jobs.NewMetrics(reg), Alerts: jobs.AlertConfig{BaseURL: "https://app.wedsync.test", AllowPrivateURLs: true,
 			EvaluateEvery: time.Hour, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, HTTPTimeout: 2 * time.Second}})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -66,17 +66,8 @@ func (w *ProcessWebhookWorker) Work(ctx context.Context, job *river.Job[ProcessW
 	if err != nil {
 		return err
 	}
-	var ev store.WebhookEvent
-	err = d.db.ReadOrg(ctx, a.OrgID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `select id, integration_id, provider_event_id, event_type, payload, received_at, processed_at
-			from webhook_events where id = $1`, a.EventID)
-		if err != nil {
-			return err
-		}
-		ev, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[store.WebhookEvent])
-		return err
-	})
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && ev.ProcessedAt != nil) {
+	ev, err := d.db.WebhookEvent(ctx, a.OrgID, a.EventID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ev.ProcessedAt != nil) {
 		return nil
 	}
 	if err != nil {

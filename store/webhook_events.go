@@ -38,13 +38,32 @@ func (db *DB) InsertWebhookEvent(ctx context.Context, tx pgx.Tx, orgID, integrat
 	return id, true, nil
 }
 
+// webhookEventColumns are the columns readWebhookEvent scans.
+const webhookEventColumns = `select id, integration_id, provider_event_id, event_type, payload, received_at, processed_at
+	from webhook_events where id = $1`
+
+func readWebhookEvent(ctx context.Context, tx pgx.Tx, query string, id int64) (WebhookEvent, error) {
+	var e WebhookEvent
+	err := tx.QueryRow(ctx, query, id).
+		Scan(&e.ID, &e.IntegrationID, &e.ProviderEventID, &e.Type, &e.Payload, &e.ReceivedAt, &e.ProcessedAt)
+	return e, err
+}
+
+// WebhookEvent reads one stored event of the organization; ErrNotFound if there is none.
+func (db *DB) WebhookEvent(ctx context.Context, orgID, id int64) (WebhookEvent, error) {
+	var e WebhookEvent
+	err := db.ReadOrg(ctx, orgID, func(tx pgx.Tx) error {
+		var err error
+		e, err = readWebhookEvent(ctx, tx, webhookEventColumns, id)
+		return err
+	})
+	return e, wrap("webhook event", err)
+}
+
 // LockWebhookEvent loads an event for processing inside the caller's transaction, locking it so
 // two workers never apply it at once.
 func (db *DB) LockWebhookEvent(ctx context.Context, tx pgx.Tx, id int64) (WebhookEvent, error) {
-	var e WebhookEvent
-	err := tx.QueryRow(ctx, `select id, integration_id, provider_event_id, event_type, payload, received_at, processed_at
-		from webhook_events where id = $1 for update`, id).
-		Scan(&e.ID, &e.IntegrationID, &e.ProviderEventID, &e.Type, &e.Payload, &e.ReceivedAt, &e.ProcessedAt)
+	e, err := readWebhookEvent(ctx, tx, webhookEventColumns+" for update", id)
 	return e, wrap("lock webhook event", err)
 }
 

@@ -61,7 +61,7 @@ func runAlertsBench(args []string) error {
 	defer recv.Close()
 
 	runner, err := jobs.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.Config{Work: true, Keys: keys,
-		Alerts: jobs.AlertConfig{BaseURL: "https://bench.wedsync.test", AllowPrivateWebhooks: true, SMTP: email.Config{Host: smtpSrv.Host, Port: smtpSrv.Port,
+		Alerts: jobs.AlertConfig{BaseURL: "https://bench.wedsync.test", AllowPrivateURLs: true, SMTP: email.Config{Host: smtpSrv.Host, Port: smtpSrv.Port,
 			Username: "bench@example.test", Password: "bench-pass", From: "WedSync <alerts@bench.test>", TLS: "none"}}})
 	if err != nil {
 		return err

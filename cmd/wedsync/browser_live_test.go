@@ -115,7 +115,7 @@ func TestBrowserLiveAcrossInstances(t *testing.T) {
 }
 
 // ownerEmailOf reads the signed-in owner's email from the page's logout button title.
-func ownerEmailOf(t *testing.T, c *browserClient, in *instance) string {
+func ownerEmailOf(t *testing.T, c *browserClient, in *serveProcess) string {
 	_, body := c.get(in.URL + "/dashboard")
 	m := regexp.MustCompile(`title="([^"]+@two\.test)"`).FindStringSubmatch(body)
 	require.NotNil(t, m)

@@ -90,7 +90,7 @@ func TestPostgresRestartWith1000StreamsConvergesWithoutErrorBurst(t *testing.T) 
 	require.NoError(t, err)
 	p := startServe(t, adminURL, appURL, secret.Generate("t1"))
 
-	user := signup(t, &instance{URL: p.URL}, "Failover Floral Studio")
+	user := signup(t, p, "Failover Floral Studio")
 	status, _ := user.get(p.URL + "/dashboard") // the first dashboard asks for the first snapshot
 	require.Equal(t, http.StatusOK, status)
 	var org int64

@@ -56,6 +56,6 @@ func alertConfig(cfg Config) jobs.AlertConfig {
 		ac.SMTP.TLS = ""
 	}
 	syncEnvDuration("WEDSYNC_ESCALATE_AFTER", &ac.EscalateAfter)
-	ac.AllowPrivateWebhooks = envBool("WEDSYNC_ALLOW_PRIVATE_URLS")
+	ac.AllowPrivateURLs = envBool("WEDSYNC_ALLOW_PRIVATE_URLS")
 	return ac
 }

@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"sync/atomic"
@@ -31,51 +29,14 @@ func TestMain(m *testing.M) {
 	os.Exit(storetest.Main(m))
 }
 
-// instance is a `wedsync serve` process started from this test binary.
-type instance struct {
-	URL string
-	cmd *exec.Cmd
-}
-
 // startInstances starts n serve processes on one database, as separate processes would run in
-// production, and waits until each is ready.
-func startInstances(t *testing.T, env *storetest.Env, n int) []*instance {
+// production, each ready when this returns.
+func startInstances(t *testing.T, env *storetest.Env, n int) []*serveProcess {
 	t.Helper()
 	key := secret.Generate("t1")
-	var out []*instance
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addr := l.Addr().String()
-		l.Close()
-		in := &instance{URL: "http://" + addr}
-		in.cmd = exec.Command(os.Args[0], "serve", "--addr", addr, "--log-level", "warn")
-		in.cmd.Env = append(os.Environ(), "WEDSYNC_TEST_RUN_MAIN=1", "DATABASE_URL="+env.AdminURL,
-			"WEDSYNC_APP_DATABASE_URL="+env.AppURL, "WEDSYNC_SECRET_KEY="+key, "WEDSYNC_BASE_URL="+in.URL,
-			"WEDSYNC_DATA_DIR="+t.TempDir())
-		in.cmd.Stdout, in.cmd.Stderr = io.Discard, os.Stderr
-		require.NoError(t, in.cmd.Start())
-		t.Cleanup(func() {
-			_ = in.cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { _ = in.cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				_ = in.cmd.Process.Kill()
-			}
-		})
-		out = append(out, in)
-	}
-	for _, in := range out {
-		require.Eventually(t, func() bool {
-			resp, err := http.Get(in.URL + "/readyz")
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		}, 20*time.Second, 50*time.Millisecond, "instance %s ready", in.URL)
+	out := make([]*serveProcess, n)
+	for i := range out {
+		out[i] = startInstance(t, env, key, "http", nil, nil)
 	}
 	return out
 }
@@ -125,7 +86,7 @@ func (c *browserClient) shareCookies(a, b string) {
 var seq atomic.Int64
 
 // signup creates an organization through instance in's form and returns its signed-in owner.
-func signup(t *testing.T, in *instance, org string) *browserClient {
+func signup(t *testing.T, in *serveProcess, org string) *browserClient {
 	c := newBrowserClient(t)
 	c.get(in.URL + "/signup")
 	status, body := c.post(in.URL+"/signup", url.Values{"org_name": {org}, "timezone": {"America/New_York"},

@@ -10,13 +10,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,41 +34,12 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startServe starts one `wedsync serve` process with extra environment and flags and waits until
-// its /readyz answers through client (plain HTTP when nil). Instances of one database share key.
-func startInstance(t *testing.T, env *storetest.Env, key, scheme string, client *http.Client, extraEnv []string, flags ...string) *instance {
+// startInstance starts a serve process on env's databases with extra environment and flags,
+// checking readiness through client (plain HTTP when nil).
+func startInstance(t *testing.T, env *storetest.Env, key, scheme string, client *http.Client, extraEnv []string, flags ...string) *serveProcess {
 	t.Helper()
-	addr := freeAddr(t)
-	in := &instance{URL: scheme + "://" + addr}
-	in.cmd = exec.Command(os.Args[0], append([]string{"serve", "--addr", addr, "--log-level", "warn"}, flags...)...)
-	in.cmd.Env = append(os.Environ(), "WEDSYNC_TEST_RUN_MAIN=1", "DATABASE_URL="+env.AdminURL,
-		"WEDSYNC_APP_DATABASE_URL="+env.AppURL, "WEDSYNC_SECRET_KEY="+key, "WEDSYNC_BASE_URL="+in.URL,
-		"WEDSYNC_DATA_DIR="+t.TempDir())
-	in.cmd.Env = append(in.cmd.Env, extraEnv...)
-	in.cmd.Stdout, in.cmd.Stderr = io.Discard, os.Stderr
-	require.NoError(t, in.cmd.Start())
-	t.Cleanup(func() {
-		_ = in.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = in.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = in.cmd.Process.Kill()
-		}
-	})
-	if client == nil {
-		client = http.DefaultClient
-	}
-	require.Eventually(t, func() bool {
-		resp, err := client.Get(in.URL + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 50*time.Millisecond, "instance %s ready", in.URL)
-	return in
+	return launchServe(t, serveSpec{AdminURL: env.AdminURL, AppURL: env.AppURL, Key: key, Scheme: scheme, Client: client,
+		Env: extraEnv, Flags: flags})
 }
 
 // scrape reads a Prometheus text exposition into `name{labels}` → value.

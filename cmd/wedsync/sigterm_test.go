@@ -43,7 +43,7 @@ func TestSIGTERMNoticesStreamsReleasesJobsAndExitsWithin10s(t *testing.T) {
 	t.Cleanup(stopFake)
 	p := startServe(t, env.AdminURL, env.AppURL, keySpec, "WEDSYNC_STRIPE_API_BASE="+fakeURL)
 
-	owner := signup(t, &instance{URL: p.URL}, "Graceful Deploy Films")
+	owner := signup(t, p, "Graceful Deploy Films")
 	owner.get(p.URL + "/dashboard") // the first dashboard asks for the first snapshot
 	var org, user int64
 	require.NoError(t, env.Admin.QueryRow(ctx, `select o.id, m.user_id from organizations o join memberships m on m.org_id = o.id

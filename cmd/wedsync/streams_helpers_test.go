@@ -29,19 +29,34 @@ type serveProcess struct {
 	logs      *lockedBuffer
 }
 
-// startServe starts a serve process on the databases of adminURL and appURL with the secret key
-// spec and extra environment, and waits until /readyz answers 200.
-func startServe(t *testing.T, adminURL, appURL, keySpec string, extraEnv ...string) *serveProcess {
+// serveSpec says how to start a serve process. Instances of one database share Key.
+type serveSpec struct {
+	AdminURL, AppURL, Key string
+	// Scheme is "http" (default) or "https" (with WEDSYNC_TLS_* in Env).
+	Scheme string
+	// Client reaches /readyz (default http.DefaultClient).
+	Client *http.Client
+	Env    []string
+	Flags  []string
+}
+
+// launchServe starts one `wedsync serve` process from this test binary, stops it (SIGINT, then
+// SIGKILL) when the test ends, logs its stderr tail if the test failed, and waits until its
+// /readyz answers 200.
+func launchServe(t *testing.T, s serveSpec) *serveProcess {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	l.Close()
-	p := &serveProcess{URL: "http://" + addr, Addr: addr, exited: make(chan struct{}), logs: &lockedBuffer{}}
-	p.cmd = exec.Command(os.Args[0], "serve", "--addr", addr, "--log-level", "warn")
-	p.cmd.Env = append(append(os.Environ(), "WEDSYNC_TEST_RUN_MAIN=1", "DATABASE_URL="+adminURL,
-		"WEDSYNC_APP_DATABASE_URL="+appURL, "WEDSYNC_SECRET_KEY="+keySpec, "WEDSYNC_BASE_URL="+p.URL,
-		"WEDSYNC_DATA_DIR="+t.TempDir()), extraEnv...)
+	addr := freeAddr(t)
+	if s.Scheme == "" {
+		s.Scheme = "http"
+	}
+	if s.Client == nil {
+		s.Client = http.DefaultClient
+	}
+	p := &serveProcess{URL: s.Scheme + "://" + addr, Addr: addr, exited: make(chan struct{}), logs: &lockedBuffer{}}
+	p.cmd = exec.Command(os.Args[0], append([]string{"serve", "--addr", addr, "--log-level", "warn"}, s.Flags...)...)
+	p.cmd.Env = append(append(os.Environ(), "WEDSYNC_TEST_RUN_MAIN=1", "DATABASE_URL="+s.AdminURL,
+		"WEDSYNC_APP_DATABASE_URL="+s.AppURL, "WEDSYNC_SECRET_KEY="+s.Key, "WEDSYNC_BASE_URL="+p.URL,
+		"WEDSYNC_DATA_DIR="+t.TempDir()), s.Env...)
 	p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.logs
 	require.NoError(t, p.cmd.Start())
 	go func() { _ = p.cmd.Wait(); close(p.exited) }()
@@ -58,7 +73,7 @@ func startServe(t *testing.T, adminURL, appURL, keySpec string, extraEnv ...stri
 		}
 	})
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(p.URL + "/readyz")
+		resp, err := s.Client.Get(p.URL + "/readyz")
 		if err != nil {
 			return false
 		}
@@ -66,6 +81,12 @@ func startServe(t *testing.T, adminURL, appURL, keySpec string, extraEnv ...stri
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "serve %s ready", addr)
 	return p
+}
+
+// startServe starts a plain-HTTP serve process on the databases of adminURL and appURL.
+func startServe(t *testing.T, adminURL, appURL, keySpec string, extraEnv ...string) *serveProcess {
+	t.Helper()
+	return launchServe(t, serveSpec{AdminURL: adminURL, AppURL: appURL, Key: keySpec, Env: extraEnv})
 }
 
 // lockedBuffer collects a process's output.

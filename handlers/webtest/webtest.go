@@ -71,7 +71,7 @@ func New(t testing.TB, opts ...Options) *App {
 	a.Keys = keys
 	cfg := jobs.Config{Work: true, Keys: keys}
 	// Test fakes and receivers listen on loopback.
-	cfg.Sync.AllowPrivateURLs, cfg.Alerts.AllowPrivateWebhooks = true, true
+	cfg.Sync.AllowPrivateURLs, cfg.Alerts.AllowPrivateURLs = true, true
 	cfg.Sync.PublicURL = a.URL
 	for _, o := range opts {
 		if o.Jobs != nil {

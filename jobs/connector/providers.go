@@ -149,13 +149,12 @@ type WebhookEvent struct {
 	ID string
 	// Type is the provider's event type ("charge.refunded").
 	Type string
-	// Reply, when not empty, is a handshake answer (Microsoft Graph's validationToken echo,
-	// Google's "sync" message): the endpoint answers 200 with it as text/plain and stores
-	// nothing.
-	Reply string
-	// Handshake marks a verified request that carries no event (Google's "sync" message): the
-	// endpoint answers 200 (with Reply, if set) and stores nothing.
+	// Handshake marks a verified request that carries no event (Google's "sync" message,
+	// Microsoft Graph's subscription validation): the endpoint answers 200 with Reply as
+	// text/plain and stores nothing.
 	Handshake bool
+	// Reply is a handshake's answer (Graph's validationToken echo); empty for most.
+	Reply string
 }
 
 // WebhookVerifier proves a webhook came from the provider: Stripe and Calendly check an HMAC
