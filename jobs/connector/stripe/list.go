@@ -6,30 +6,13 @@ import (
 	stripeapi "github.com/stripe/stripe-go/v82"
 )
 
-// chargePage is a page of GET /v1/charges, decoded once into the fields MapCharge reads.
-// stripe-go's own ChargeList decodes every charge twice (Charge.UnmarshalJSON re-parses the bytes
-// the list decoder has already scanned, and so does every expanded balance transaction), and most
-// of the big Charge struct is never read: on a full sync that decoding cost more CPU than writing
-// the payments. The HTTP call, the key, the errors and the response bookkeeping stay stripe-go's
-// (Backend.CallRaw).
+// chargePage is a page of GET /v1/charges, decoded once, into the fields MapCharge reads.
+// stripe-go's own ChargeList, and even its CallRaw into a custom type, scan a page several times
+// (every level with an UnmarshalJSON of its own is validated and skipped again, and
+// Charge.UnmarshalJSON re-parses each charge), and most of the big Charge struct is never read:
+// on a full sync that decoding cost more CPU than writing the payments. The HTTP call, the key,
+// the errors and the response bookkeeping stay stripe-go's (Backend.RawRequest).
 type chargePage struct {
-	stripeapi.APIResource
-	Data    []*chargeFields `json:"data"`
-	HasMore bool            `json:"has_more"`
-}
-
-// UnmarshalJSON decodes the page with encoding/json's plain struct decoding (chargePageFields
-// has no methods, so nothing is parsed twice).
-func (p *chargePage) UnmarshalJSON(data []byte) error {
-	var f chargePageFields
-	if err := json.Unmarshal(data, &f); err != nil {
-		return err
-	}
-	p.Data, p.HasMore = f.Data, f.HasMore
-	return nil
-}
-
-type chargePageFields struct {
 	Data    []*chargeFields `json:"data"`
 	HasMore bool            `json:"has_more"`
 }

@@ -59,8 +59,11 @@ func validate(v map[string]string) map[string]string {
 // Client syncs one Stripe account.
 type Client struct {
 	backend stripeapi.Backend
-	key     string
-	now     func() time.Time
+	// raw is the same backend's RawRequest, which lists: it hands back the response body for
+	// one decode (see chargePage).
+	raw stripeapi.RawRequestBackend
+	key string
+	now func() time.Time
 }
 
 // New builds a client from decrypted credentials; stripe-go's own retries are off (the sync
@@ -74,15 +77,22 @@ func New(p connector.Params) (*Client, error) {
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	unreachable := *httpClient
+	unreachable.Transport = unreachableAs502{base: httpClient.Transport}
 	cfg := &stripeapi.BackendConfig{
-		HTTPClient:        httpClient,
+		HTTPClient:        &unreachable,
 		MaxNetworkRetries: stripeapi.Int64(0),
 		LeveledLogger:     &stripeapi.LeveledLogger{Level: stripeapi.LevelNull},
 	}
 	if p.BaseURL != "" {
 		cfg.URL = stripeapi.String(strings.TrimSuffix(p.BaseURL, "/"))
 	}
-	return &Client{backend: stripeapi.NewBackendsWithConfig(cfg).API, key: key, now: p.Clock}, nil
+	backend := stripeapi.NewBackendsWithConfig(cfg).API
+	raw, ok := backend.(stripeapi.RawRequestBackend)
+	if !ok {
+		return nil, &connector.Error{Class: connector.ClassBug, Err: fmt.Errorf("stripe: backend %T makes no raw requests", backend)}
+	}
+	return &Client{backend: backend, raw: raw, key: key, now: p.Clock}, nil
 }
 
 // cursor resumes a pass over the charges, newest first. A pass lists charges created at or after
@@ -145,9 +155,13 @@ func (c *Client) list(ctx context.Context, cur cursor, limit int64) (*chargePage
 	// expects single-object parameters).
 	body := &form.Values{}
 	form.AppendTo(body, params)
-	list := &chargePage{}
-	if err := c.backend.CallRaw(http.MethodGet, "/v1/charges", c.key, []byte(body.Encode()), &stripeapi.Params{Context: ctx}, list); err != nil {
+	res, err := c.raw.RawRequest(http.MethodGet, "/v1/charges?"+body.Encode(), c.key, "", &stripeapi.RawParams{Params: stripeapi.Params{Context: ctx}})
+	if err != nil {
 		return nil, classify(ctx, err, c.now())
+	}
+	list := &chargePage{}
+	if err := json.Unmarshal(res.RawJSON, list); err != nil {
+		return nil, &connector.Error{Class: connector.ClassProviderDown, Err: fmt.Errorf("stripe: list charges: %w", err)}
 	}
 	return list, nil
 }

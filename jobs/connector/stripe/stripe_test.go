@@ -119,6 +119,11 @@ func TestErrorsAreClassified(t *testing.T) {
 	bad, err := stripe.New(connector.Params{Credentials: map[string]string{"secret_key": "sk_test_wrong"}, BaseURL: "http://127.0.0.1:1"})
 	require.NoError(t, err)
 	require.Equal(t, connector.ClassProviderDown, connector.ClassOf(bad.Test(context.Background())), "nothing listening")
+	require.ErrorContains(t, bad.Test(context.Background()), "connection refused", "the transport's own error is kept")
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = c.Fetch(cancelled, nil)
+	require.ErrorIs(t, err, context.Canceled, "a cancelled sync stops with the context's error, not a panic")
 }
 
 func TestWebhookVerification(t *testing.T) {
