@@ -182,13 +182,15 @@ func (a *orgA) idFor(t *testing.T, pattern string) string {
 	return a.ids[best]
 }
 
-// fingerprint is a digest of org A's data, to prove that nothing in the sweep changed it.
+// fingerprint is a digest of org A's data, to prove that nothing in the sweep changed it. Derived
+// totals are left out (bookings.paid_net: a recompute folds pending payment totals into it
+// whenever it runs; the payments it sums are fingerprinted themselves).
 func fingerprint(t *testing.T, app *webtest.App, org int64) map[string]string {
 	ctx := context.Background()
 	out := map[string]string{}
 	for table, cols := range map[string]string{
 		"organizations": "t.*", "memberships": "t.*", "invites": "t.*", "share_links": "t.*", "clients": "t.*",
-		"inquiries": "t.*", "bookings": "t.*", "invoices": "t.*", "payments": "t.*", "reviews": "t.*",
+		"inquiries": "t.*", "bookings": "to_jsonb(t) - 'paid_net'", "invoices": "t.*", "payments": "t.*", "reviews": "t.*",
 		"alerts": "t.*", "alert_rules": "t.*", "channels": "t.*", "webhook_events": "t.*", "csv_imports": "t.*",
 		"calendar_events": "t.*",
 		"integrations":    "t.id, t.public_id, t.provider, t.name, t.credentials, t.config, t.interval_minutes",

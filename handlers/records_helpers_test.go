@@ -19,7 +19,9 @@ import (
 var recordTables = []string{"clients", "inquiries", "bookings", "invoices", "payments", "reviews", "audit_log"}
 
 // recordTableState is a fingerprint of every record table: its row count and a checksum of its rows,
-// read as the superuser so row level security hides nothing.
+// read as the superuser so row level security hides nothing. Derived totals are left out
+// (bookings.paid_net: a recompute folds pending payment totals into it whenever it runs; the
+// payments it sums are fingerprinted themselves).
 func recordTableState(t testing.TB, app *webtest.App) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -27,7 +29,7 @@ func recordTableState(t testing.TB, app *webtest.App) map[string]string {
 		var n int
 		var sum string
 		err := app.Env.Admin.QueryRow(context.Background(), fmt.Sprintf(
-			"select count(*), coalesce(md5(string_agg(t::text, '|' order by t.id)), '') from %s t", table)).Scan(&n, &sum)
+			"select count(*), coalesce(md5(string_agg((to_jsonb(t) - 'paid_net')::text, '|' order by t.id)), '') from %s t", table)).Scan(&n, &sum)
 		require.NoError(t, err)
 		out[table] = strconv.Itoa(n) + ":" + sum
 	}

@@ -16,12 +16,12 @@ const revenueHistoryMonths = 48
 
 // ComputeKPIs computes every KPI of orgID as of now in one consistent snapshot (a read-only
 // REPEATABLE READ transaction scoped to the organization). First, in a short transaction of its
-// own, it compacts the organization's payment_days (see CompactPaymentDays).
+// own, it compacts the organization's running totals (see CompactTotals).
 func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPIs, error) {
 	if orgID <= 0 {
 		return nil, fmt.Errorf("compute kpis: no organization")
 	}
-	if err := db.CompactPaymentDays(ctx, orgID); err != nil {
+	if err := db.CompactTotals(ctx, orgID); err != nil {
 		return nil, fmt.Errorf("compute kpis: %w", err)
 	}
 	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -42,12 +42,35 @@ func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPI
 	return k, nil
 }
 
-// CompactPaymentDays merges the delta rows that payment writes append to payment_days into one
-// row per currency and local date. The totals are exact either way; compacting keeps the revenue
-// queries reading about one row per day. Safe to run at any time.
-func (db *DB) CompactPaymentDays(ctx context.Context, orgID int64) error {
-	return wrap("compact payment days", db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, sqlCompactPaymentDays, orgID)
+// CompactTotals folds the organization's payment totals journal (migration 0015) into
+// payment_days (one row per currency and local date) and bookings.paid_net. The totals are exact
+// either way; folding keeps the KPI queries reading about one row per day and per booking. Safe
+// to run at any time, concurrently with writers and other folds.
+func (db *DB) CompactTotals(ctx context.Context, orgID int64) error {
+	return wrap("compact totals", db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
+		var tz string
+		if err := tx.QueryRow(ctx, sqlFoldOrg, orgID).Scan(&tz); err != nil {
+			return err
+		}
+		var journal []int64
+		if err := tx.QueryRow(ctx, sqlFoldList, orgID).Scan(&journal); err != nil {
+			return err
+		}
+		if len(journal) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, sqlFoldLockBookings, journal); err != nil {
+			return err
+		}
+		// The fold is set-based: hash joins and aggregates. Mid-sync statistics (a table of a few
+		// rows, by the last analyze) would plan its update of bookings as a nested loop over an
+		// index of the organization's bookings, once per booking. The cost that rules nested loops
+		// out would also make PostgreSQL compile the statement (JIT, ~200 ms), hence jit off.
+		if _, err := tx.Exec(ctx, `select set_config('wedsync.folding_paid_net', 'on', true),
+			set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, sqlFold, orgID, journal, tz)
 		return err
 	}))
 }

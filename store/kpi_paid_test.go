@@ -14,21 +14,22 @@ import (
 	"github.com/wedsync/wedsync/store/storetest"
 )
 
-// The triggers of migration 0006 keep bookings.paid_net equal to the net of the booking's
-// payments of its organization in its currency, and payment_days equal to the net and number of
-// payments per organization, currency and local paid date. These tests compare both with their
-// definitions, recomputed from scratch, after every kind of write.
+// The triggers of migrations 0006 and 0015 keep bookings.paid_net plus the booking's entries of
+// the payment totals journal not folded yet (paidNet) equal to the net of the booking's payments
+// of its organization in its currency, and payment_days_all (payment_days plus the journal) equal
+// to the net and number of payments per organization, currency and local paid date. These tests
+// compare both with their definitions, recomputed from scratch, after every kind of write.
 
-// requirePaidNetExact fails when any booking's paid_net or any total of payment_days (delta rows
-// summed) differs from the payments.
+// requirePaidNetExact fails when any booking's net paid (paidNet) or any total of
+// payment_days_all differs from the payments.
 func requirePaidNetExact(t *testing.T, env *storetest.Env, step string) {
 	t.Helper()
 	var bad, total int
-	require.NoError(t, env.Admin.QueryRow(context.Background(), `select count(*) filter (where b.paid_net <> coalesce((
+	require.NoError(t, env.Admin.QueryRow(context.Background(), `select count(*) filter (where `+store.PaidNet+` <> coalesce((
 			select sum(p.amount - p.refunded_amount) from payments p
 			where p.booking_id = b.id and p.org_id = b.org_id and p.currency = b.currency
 				and p.status in ('succeeded', 'partially_refunded', 'refunded')), 0)), count(*)
-		from bookings b`).Scan(&bad, &total))
+		from bookings b `+store.JoinPaidPending).Scan(&bad, &total))
 	require.Zerof(t, bad, "%s: %d of %d bookings have a wrong paid_net", step, bad, total)
 	var diff []string
 	rows, err := env.Admin.Query(context.Background(), `with want as (
@@ -36,7 +37,7 @@ func requirePaidNetExact(t *testing.T, env *storetest.Env, step string) {
 				coalesce(sum(p.amount - p.refunded_amount) filter (where p.status in ('succeeded', 'partially_refunded', 'refunded')), 0) as net,
 				count(*) as n
 			from payments p join organizations o on o.id = p.org_id group by 1, 2, 3),
-		got as (select org_id, currency, day, sum(net) as net, sum(payments) as n from payment_days group by 1, 2, 3
+		got as (select org_id, currency, day, sum(net) as net, sum(payments) as n from payment_days_all group by 1, 2, 3
 			having sum(net) <> 0 or sum(payments) <> 0)
 		select format('%s %s %s: want %s/%s, got %s/%s', coalesce(w.org_id, g.org_id), coalesce(w.currency, g.currency),
 			coalesce(w.day, g.day), w.net, w.n, g.net, g.n)
@@ -175,24 +176,24 @@ func TestBookingPaidNetStaysExact(t *testing.T) {
 
 	// The app role saw none of the other organization's rows, and changed none of them.
 	var otherNet int64
-	require.NoError(t, env.Admin.QueryRow(ctx, `select coalesce(sum(paid_net), 0) from bookings where org_id = $1`, other).Scan(&otherNet))
+	require.NoError(t, env.Admin.QueryRow(ctx, `select coalesce(sum(`+store.PaidNet+`), 0) from bookings b `+store.JoinPaidPending+` where b.org_id = $1`, other).Scan(&otherNet))
 	require.Positive(t, otherNet)
 	var otherDays int
 	require.NoError(t, env.DB.ReadOrg(ctx, org, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `select count(*) from payment_days where org_id = $1`, other).Scan(&otherDays)
+		return tx.QueryRow(ctx, `select count(*) from payment_days_all where org_id = $1`, other).Scan(&otherDays)
 	}))
 	require.Zero(t, otherDays)
 
 	asAdmin("a payment moves to another organization", `update payments set org_id = $2 where booking_id = $1`, otherIDs[0], org)
 	asAdmin("payments move in time", `update payments set paid_at = paid_at - interval '20 hours' where id % 3 = 1`)
 
-	// Compacting keeps every total, and leaves one row per key.
-	require.NoError(t, env.DB.CompactPaymentDays(ctx, org))
+	// Folding keeps every total, empties the journal, and leaves one row per key.
+	require.NoError(t, env.DB.CompactTotals(ctx, org))
 	requirePaidNetExact(t, env, "compact")
-	var fresh, dup int
-	require.NoError(t, env.Admin.QueryRow(ctx, `select count(*) filter (where not compacted),
-		count(*) - count(distinct (currency, day)) from payment_days where org_id = $1`, org).Scan(&fresh, &dup))
-	require.Zero(t, fresh)
+	var pending, dup int
+	require.NoError(t, env.Admin.QueryRow(ctx, `select (select count(*) from payment_totals_journal where org_id = $1),
+		(select count(*) - count(distinct (currency, day)) from payment_days where org_id = $1)`, org).Scan(&pending, &dup))
+	require.Zero(t, pending)
 	require.Zero(t, dup)
 
 	// A new timezone moves payments to other local dates.
@@ -202,22 +203,24 @@ func TestBookingPaidNetStaysExact(t *testing.T) {
 	}))
 	requirePaidNetExact(t, env, "timezone")
 
-	// Deleting an organization takes its payments, bookings and payment_days with it.
+	// Deleting an organization takes its payments, bookings, payment_days and journal with it.
 	asAdmin("delete an organization", `delete from organizations where id = $1`, other)
 	var orphans int
-	require.NoError(t, env.Admin.QueryRow(ctx, `select count(*) from payment_days where org_id = $1`, other).Scan(&orphans))
+	require.NoError(t, env.Admin.QueryRow(ctx, `select count(*) from payment_days_all where org_id = $1`, other).Scan(&orphans))
 	require.Zero(t, orphans)
 
 	asAdmin("truncate", `truncate payments`)
 	var left int64
-	require.NoError(t, env.Admin.QueryRow(ctx, `select count(*) from bookings where paid_net <> 0`).Scan(&left))
+	require.NoError(t, env.Admin.QueryRow(ctx, `select (select count(*) from bookings where paid_net <> 0)
+		+ (select count(*) from payment_totals_journal) + (select count(*) from payment_days)`).Scan(&left))
 	require.Zero(t, left)
 }
 
 // TestBookingPaidNetConcurrentWriters runs many READ COMMITTED transactions of the app role
-// that insert, update and delete payments of the same few bookings at once, with compactions of
-// payment_days in between. Each trigger locks its bookings before recomputing them, so no
-// concurrent payment is missed; payment_days only ever gains rows that sum up.
+// that insert, update and delete payments of the same few bookings at once, with compactions
+// and changes of a booking's currency (there and back) in between. Writers only append delta
+// rows, which sum up; compactions and currency changes lock the booking before its delta rows, so
+// they neither deadlock nor count a delta twice.
 func TestBookingPaidNetConcurrentWriters(t *testing.T) {
 	t.Parallel()
 	env := storetest.New(t)
@@ -225,7 +228,7 @@ func TestBookingPaidNetConcurrentWriters(t *testing.T) {
 	org, ids := paidOrg(t, env, "Busy Studio", "GBP", 4)
 	const workers, rounds = 8, 40
 	var wg sync.WaitGroup
-	errs := make(chan error, workers*rounds+30)
+	errs := make(chan error, workers*rounds+60)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -267,10 +270,26 @@ func TestBookingPaidNetConcurrentWriters(t *testing.T) {
 		}()
 	}
 	wg.Add(1)
+	go func() { // an admin corrects a booking's currency, then corrects it back
+		defer wg.Done()
+		for i := range 10 {
+			for _, cur := range []string{"EUR", "GBP"} {
+				err := env.DB.QuietWriteOrg(ctx, org, func(tx pgx.Tx) error {
+					_, err := tx.Exec(ctx, `update bookings set currency = $2 where id = $1`, ids[i%len(ids)], cur)
+					return err
+				})
+				if err != nil {
+					errs <- fmt.Errorf("currency: %w", err)
+				}
+			}
+			time.Sleep(3 * time.Millisecond)
+		}
+	}()
+	wg.Add(1)
 	go func() { // compactions run alongside the writers, as recomputes do
 		defer wg.Done()
 		for range 30 {
-			if err := env.DB.CompactPaymentDays(ctx, org); err != nil {
+			if err := env.DB.CompactTotals(ctx, org); err != nil {
 				errs <- fmt.Errorf("compact: %w", err)
 			}
 			time.Sleep(5 * time.Millisecond)
@@ -333,7 +352,66 @@ func TestBookingPaidNetCurrencyChangeRace(t *testing.T) {
 		require.NoError(t, <-done)
 		requirePaidNetExact(t, env, first+" first")
 		var net int64
-		require.NoError(t, env.Admin.QueryRow(ctx, `select paid_net from bookings where id = $1`, booking).Scan(&net))
+		require.NoError(t, env.Admin.QueryRow(ctx, `select `+store.PaidNet+` from bookings b `+store.JoinPaidPending+` where b.id = $1`, booking).Scan(&net))
 		require.Equal(t, int64(700), net, first+" first")
 	}
+}
+
+// TestKPIsExactBeforeFolding computes the KPIs from the payment totals journal as the payments
+// left it (nothing folded), then folds and computes them again: the dashboard shows the same
+// figures either way, so a recompute that reads payments committed after its fold is still
+// exact.
+func TestKPIsExactBeforeFolding(t *testing.T) {
+	t.Parallel()
+	env := storetest.New(t)
+	ctx := context.Background()
+	org, ids := paidOrg(t, env, "Unfolded Studio", "GBP", 12)
+	_, err := env.Admin.Exec(ctx, `update bookings set wedding_date = current_date + (id % 25)::int where org_id = $1`, org)
+	require.NoError(t, err)
+	now := time.Now()
+	for page := range 3 {
+		require.NoError(t, env.DB.QuietWriteOrg(ctx, org, func(tx pgx.Tx) error {
+			for i, id := range ids {
+				cur := "GBP"
+				if i%7 == 3 {
+					cur = "EUR" // counts towards a EUR booking, and as a foreign-currency payment
+				}
+				_, err := tx.Exec(ctx, `insert into payments (org_id, booking_id, amount, refunded_amount, currency, status, paid_at)
+					values ($1, $2, $3, $4, $5, $6, $7)`, org, id, 20000+int64(page*1000+i), int64(i%3)*500, cur,
+					[]string{"succeeded", "partially_refunded", "pending"}[i%3], now.Add(-time.Duration(page*40+i)*time.Hour))
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	var pending int
+	require.NoError(t, env.Admin.QueryRow(ctx, `select count(*) from payment_totals_journal where org_id = $1`, org).Scan(&pending))
+	require.Equal(t, 3*len(ids), pending, "one journal row per statement")
+
+	unfolded := computeWithoutFolding(t, env, org, now)
+	folded, err := env.DB.ComputeKPIs(ctx, org, now)
+	require.NoError(t, err)
+	require.NoError(t, env.Admin.QueryRow(ctx, `select count(*) from payment_totals_journal where org_id = $1`, org).Scan(&pending))
+	require.Zero(t, pending, "ComputeKPIs folds the journal first")
+	require.Positive(t, folded.OutstandingBalance)
+	require.Positive(t, folded.RevenueMTD+folded.RevenueLTM)
+	folded.ComputedAt, unfolded.ComputedAt = time.Time{}, time.Time{}
+	require.Equal(t, folded, unfolded)
+	requirePaidNetExact(t, env, "folded")
+}
+
+// computeWithoutFolding is ComputeKPIs without its fold: the KPI queries read the journal's
+// pending rows.
+func computeWithoutFolding(t *testing.T, env *storetest.Env, org int64, now time.Time) *store.KPIs {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := env.DB.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	require.NoError(t, err)
+	defer tx.Rollback(ctx) //nolint:errcheck
+	require.NoError(t, store.ScopeTx(ctx, tx, org))
+	k, err := store.ComputeKPIsTx(ctx, tx, org, now)
+	require.NoError(t, err)
+	return k
 }

@@ -5,9 +5,18 @@ package store
 // Local-date windows arrive as dates and become timestamptz bounds once per query with
 // (date::timestamp at time zone tz), so the range predicates on received_at and booked_at stay
 // sargable instead of converting every row. Money owed and revenue read the totals that the
-// triggers of migration 0006 keep (bookings.paid_net, payment_days) instead of every payment.
+// triggers of migrations 0006 and 0015 keep (bookings.paid_net and payment_days, plus the payment
+// totals journal not folded yet) instead of every payment.
 // Aggregates come back as exact integers; the rounding of rates happens once, exactly, in
 // roundQuo.
+
+// paidNet is the net paid towards booking b in its currency: bookings.paid_net plus the delta
+// entries of the payment totals journal not folded yet (migration 0015), which a query adds by
+// joining booking_paid_pending as pp (joinPaidPending). Exact whether or not folded.
+const paidNet = `(b.paid_net + coalesce(pp.net, 0))`
+
+// joinPaidPending joins booking b's pending paid deltas as pp, for paidNet.
+const joinPaidPending = `left join booking_paid_pending pp on pp.booking_id = b.id and pp.currency = b.currency and pp.org_id = b.org_id`
 
 // netStatuses are the payment statuses whose net amount (amount - refunded_amount) counts; the
 // others (pending, failed) count 0 and are simply left out of the sums.
@@ -36,29 +45,64 @@ func segmentsFrom(dates string) string {
 }
 
 // sqlRevenue sums the net amount of org-currency payments ($2 currency) per segment of the local
-// dates $3: segment i covers [$3[i], $3[i+1]). It reads payment_days (migration 0006), one row
-// per local paid date once compacted, so it costs the same for a thousand payments or millions.
+// dates $3: segment i covers [$3[i], $3[i+1]). It reads payment_days_all (migrations 0006 and
+// 0015): one row per local paid date once folded, so it costs the same for a thousand payments
+// or millions, plus the journal rows not folded yet.
 const sqlRevenue = `select width_bucket(d.day, $3::date[]), sum(d.net)::bigint
-from payment_days d
+from payment_days_all d
 where d.org_id = $1 and d.currency = $2::bpchar
 	and d.day >= ($3::date[])[1] and d.day < ($3::date[])[cardinality($3::date[])]
 group by 1`
 
-// sqlCompactPaymentDays merges the organization's delta rows of payment_days (one per statement
-// that wrote payments) into one row per currency and local date. It deletes every row of the
-// keys that have delta rows and inserts their sums: replacing any set of rows of a key by their
-// sum keeps the totals, and a row deleted by a concurrent compaction is skipped, not counted
-// twice, so it is safe to run at any time, concurrently with writers and other compactions.
-const sqlCompactPaymentDays = `with fresh as (
-	select distinct currency, day from payment_days where org_id = $1 and not compacted),
-gone as (
+// Folding the payment totals journal (migration 0015), as CompactTotals runs it: sqlFoldOrg
+// share-locks the organization and reads its timezone; sqlFoldList lists its journal rows;
+// sqlFoldLockBookings locks the bookings they name, in id order (as the bookings trigger, which
+// holds its booking before touching the journal, so the two cannot deadlock); sqlFold folds.
+const (
+	sqlFoldOrg          = `select timezone from organizations where id = $1 for share`
+	sqlFoldList         = `select coalesce(array_agg(id), '{}') from payment_totals_journal where org_id = $1`
+	sqlFoldLockBookings = `select b.id from bookings b
+where b.id in (select unnest(j.booking_ids) from payment_totals_journal j where j.id = any($1::bigint[]))
+order by b.id for no key update of b`
+)
+
+// sqlFold ($1 org, $2 journal ids, $3 timezone) deletes the listed journal rows and adds their
+// entries to payment_days, merged with the rows already there into one row per currency and
+// local date, and to bookings.paid_net (entries in the booking's currency that
+// booking_fold_exclusions does not mark as counted already: rarely any, so they are read once
+// and looked up in a hash, not probed per entry). Only rows this statement deleted
+// are added: one deleted meanwhile by another fold is skipped, not counted twice. The
+// transaction sets wedsync.folding_paid_net first, so the bookings trigger takes the write of
+// paid_net as a fold, not as a hand-written value to recompute.
+const sqlFold = `with gone as (
+	delete from payment_totals_journal j where j.org_id = $1 and j.id = any($2::bigint[])
+	returning j.id, j.booking_ids, j.currencies, j.paid_ats, j.counts, j.nets),
+entries as (
+	select g.id as journal_id, u.booking_id, u.currency, u.paid_at, u.n, u.net
+	from gone g, unnest(g.booking_ids, g.currencies, g.paid_ats, g.counts, g.nets) u (booking_id, currency, paid_at, n, net)),
+fresh as (
+	select currency, (paid_at at time zone $3)::date as day, sum(net) as net, sum(n) as payments
+	from entries group by 1, 2),
+old as (
 	delete from payment_days d using fresh f
 	where d.org_id = $1 and d.currency = f.currency and d.day = f.day
-	returning d.currency, d.day, d.net, d.payments)
-insert into payment_days (org_id, currency, day, net, payments, compacted)
-select $1, currency, day, sum(net), sum(payments), true from gone
-group by currency, day
-having sum(net) <> 0 or sum(payments) <> 0`
+	returning d.currency, d.day, d.net, d.payments),
+days as (
+	insert into payment_days (org_id, currency, day, net, payments)
+	select $1, x.currency, x.day, sum(x.net), sum(x.payments)
+	from (select currency, day, net, payments from fresh union all select currency, day, net, payments from old) x
+	group by x.currency, x.day
+	having sum(x.net) <> 0 or sum(x.payments) <> 0),
+counted as (
+	select x.journal_id, x.booking_id from booking_fold_exclusions x where x.journal_id in (select id from gone)),
+paid as (
+	select e.booking_id, e.currency, sum(e.net) as net
+	from entries e
+	where e.booking_id is not null and (e.journal_id, e.booking_id) not in (select journal_id, booking_id from counted)
+	group by 1, 2)
+update bookings b set paid_net = b.paid_net + p.net
+from paid p
+where b.id = p.booking_id and b.currency = p.currency and b.org_id = $1 and p.net <> 0`
 
 // sqlBookingSegments ($2 tz, $3 currency) counts the counting bookings booked in each segment of
 // $4, and counts and sums the contracts of those in the organization's currency.
@@ -108,29 +152,41 @@ where b.org_id = $1 and b.status <> 'cancelled' and b.wedding_date between $2::d
 group by 1 order by 1`
 
 // sqlUpcoming lists the first $4 counting bookings with a wedding in $2 .. $3 (inclusive) and
-// their balance:
-// contract minus the net paid in the booking's currency (bookings.paid_net), never below zero.
-// The client's name is looked up per booking (by primary key), never by scanning clients.
+// their balance: contract minus the net paid in the booking's currency (paidNet), never below
+// zero. The bookings are chosen first, so the pending payment totals are joined to at most $4
+// of them. The client's name is looked up per booking (by primary key), never by scanning
+// clients.
 const sqlUpcoming = `select b.id, b.wedding_date, coalesce((select c.name from clients c where c.id = b.client_id), b.title),
-	b.contract_amount, b.currency, greatest(0, b.contract_amount - b.paid_net)::bigint
-from bookings b
-where b.org_id = $1 and b.status <> 'cancelled' and b.wedding_date between $2::date and $3::date
-order by b.wedding_date, b.id
-limit $4`
+	b.contract_amount, b.currency, greatest(0, b.contract_amount - ` + paidNet + `)::bigint
+from (select * from bookings b
+	where b.org_id = $1 and b.status <> 'cancelled' and b.wedding_date between $2::date and $3::date
+	order by b.wedding_date, b.id
+	limit $4) b ` + joinPaidPending + `
+order by b.wedding_date, b.id`
 
-// sqlOwed ($2 currency) computes outstanding_balance, in one pass over the organization's
-// bookings in its currency: over counting bookings, contract less bookings.paid_net (the net of
-// their payments in that currency, kept exact by the triggers of migration 0006), never below
-// zero per booking. It adds foreign_currency_rows: bookings in another currency (rare, found on
-// either side of the organization's currency in bookings_org_currency_idx) with their invoices,
-// and payments in another currency (counted from payment_days).
+// sqlOwed ($2 currency) computes outstanding_balance over the organization's bookings in its
+// currency: over counting bookings, contract less the net paid (bookings.paid_net plus the
+// pending entries of booking_paid_pending in that currency; kept exact by the triggers of
+// migrations 0006 and 0015), never below zero per booking. The pending entries are added by
+// grouping them with the bookings' rows rather than by a join, whose plan mid-sync statistics
+// (a few bookings, no pending rows) can turn into a pass over the pending rows per booking; an
+// entry of a booking in another currency, or gone, finds no booking row and is dropped. It adds
+// foreign_currency_rows: bookings in another currency (rare, found on either side of the
+// organization's currency in bookings_org_currency_idx) with their invoices, and payments in
+// another currency (counted from payment_days_all).
 const sqlOwed = `select
-	coalesce(sum(b.contract_amount - b.paid_net) filter (where b.status <> 'cancelled' and b.paid_net < b.contract_amount), 0)::bigint,
+	coalesce(sum(o.contract - o.paid) filter (where o.counting and o.paid < o.contract), 0)::bigint,
 	(select count(*) + coalesce(sum((select count(*) from invoices i where i.booking_id = fb.id and i.org_id = $1)), 0)
 		from bookings fb where fb.org_id = $1 and (fb.currency < $2::bpchar or fb.currency > $2::bpchar))
-	+ (select coalesce(sum(d.payments), 0) from payment_days d where d.org_id = $1 and d.currency <> $2::bpchar)
-from bookings b
-where b.org_id = $1 and b.currency = $2::bpchar`
+	+ (select coalesce(sum(d.payments), 0) from payment_days_all d where d.org_id = $1 and d.currency <> $2::bpchar)
+from (select x.id, max(x.contract) as contract, bool_or(x.counting) as counting, sum(x.net) as paid
+	from (select b.id, b.contract_amount as contract, b.status <> 'cancelled' as counting, b.paid_net as net
+			from bookings b where b.org_id = $1 and b.currency = $2::bpchar
+		union all
+		select pp.booking_id, null, null, pp.net
+			from booking_paid_pending pp where pp.org_id = $1 and pp.currency = $2::bpchar) x
+	group by x.id
+	having max(x.contract) is not null) o`
 
 // sqlInvoices sums the balances of open invoices in currency $2 (an invoice is in its booking's
 // currency) per due date, with the three figures that need them: overdue (due before $3 =

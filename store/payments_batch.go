@@ -119,7 +119,7 @@ func (db *DB) UpsertPaymentsBatch(ctx context.Context, tx pgx.Tx, orgID int64, r
 
 // upsertPaymentsSQL is UpsertPaymentsBatch's statement. Parameters: $1 org, $2 integration,
 // then one array per column of batchColumns, in order. Every part sees one snapshot, so "old"
-// reads the invoice links from before the upsert.
+// reads the invoice links from before the upsert, of the rows it updated.
 //
 // Links follow upsertRecord and UpsertPayment: the row's own invoice and booking, else those the
 // integration delivered under the given external ids; a row linked to neither takes the booking
@@ -131,7 +131,8 @@ func (db *DB) UpsertPaymentsBatch(ctx context.Context, tx pgx.Tx, orgID int64, r
 // by a booking's external id runs only for references that match no id. "linked" is
 // materialized so that the visibility checks compare plain values: under row level security an
 // index condition must be leakproof, and one holding a sub-select is not (a sequential scan per
-// row instead).
+// row instead). Only a booking or invoice id the row itself names is checked for visibility: one
+// found by a look-up was read under row level security already.
 const upsertPaymentsSQL = `with integ as (
 		select exists(select 1 from integrations where id = $2) as ok
 	), raw as (
@@ -165,15 +166,11 @@ const upsertPaymentsSQL = `with integ as (
 		from by_ref r
 	), input as (
 		select l.*,
-			(l.bk2 is null or coalesce((select true from bookings b where b.id = l.bk2), false)) as booking_ok,
-			(l.inv is null or coalesce((select true from invoices i where i.id = l.inv), false)) as invoice_ok
+			(l.booking_id is null or coalesce((select true from bookings b where b.id = l.booking_id), false)) as booking_ok,
+			(l.invoice_id is null or coalesce((select true from invoices i where i.id = l.invoice_id), false)) as invoice_ok
 		from linked l
 	), chosen as (
 		select distinct on (external_id) * from input where booking_ok and invoice_ok order by external_id, n desc
-	), old as (
-		select o.invoice_id from chosen c,
-			lateral (select invoice_id from payments p where p.integration_id = $2 and p.external_id = c.external_id limit 1) o
-		where o.invoice_id is not null
 	), up as (
 		insert into payments (org_id, integration_id, external_id, provider, booking_id, invoice_id, amount,
 			refunded_amount, fee, currency, status, paid_at, note)
@@ -185,7 +182,11 @@ const upsertPaymentsSQL = `with integ as (
 			booking_id = excluded.booking_id, invoice_id = excluded.invoice_id, amount = excluded.amount,
 			refunded_amount = excluded.refunded_amount, fee = excluded.fee, currency = excluded.currency,
 			status = excluded.status, paid_at = excluded.paid_at, note = excluded.note, updated_at = now()
-		returning (xmax = 0) as created, invoice_id
+		returning (xmax = 0) as created, invoice_id, external_id
+	), old as (
+		select o.invoice_id from up u,
+			lateral (select invoice_id from payments p where p.integration_id = $2 and p.external_id = u.external_id limit 1) o
+		where not u.created and o.invoice_id is not null
 	)
 	select (select ok from integ), (select count(*) from input where booking_ok and invoice_ok),
 		(select count(*) from up where created),

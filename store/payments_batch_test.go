@@ -95,12 +95,12 @@ func (w batchWorld) state(t *testing.T, env *storetest.Env) []string {
 	}
 	for i, b := range w.bookings {
 		var net int64
-		require.NoError(t, env.Admin.QueryRow(ctx, "select paid_net from bookings where id = $1", b).Scan(&net))
+		require.NoError(t, env.Admin.QueryRow(ctx, "select "+store.PaidNet+" from bookings b "+store.JoinPaidPending+" where b.id = $1", b).Scan(&net))
 		out = append(out, fmt.Sprintf("booking %d net %d", i, net))
 	}
 	var days []string
 	require.NoError(t, env.Admin.QueryRow(ctx, `select coalesce(array_agg(format('%s %s %s %s', currency, day, net, payments) order by currency, day), '{}')
-		from (select currency, day, sum(net) net, sum(payments) payments from payment_days where org_id = $1 group by 1, 2) d
+		from (select currency, day, sum(net) net, sum(payments) payments from payment_days_all where org_id = $1 group by 1, 2) d
 		where net <> 0 or payments <> 0`, w.org).Scan(&days))
 	return append(out, days...)
 }

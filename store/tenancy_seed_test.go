@@ -47,4 +47,7 @@ var extraSeeds = []string{
 	`insert into alert_org_state (org_id) values ($1)`,
 	`insert into csv_imports (org_id, integration_id, filename) select $1, id, 'export.csv' from integrations where org_id = $1 limit 1`,
 	`insert into csv_import_rows (org_id, integration_id, external_id, content_hash) select $1, id, 'P1', 'h' from integrations where org_id = $1 limit 1`,
+	`insert into payment_days (org_id, currency, day, net, payments) values ($1, 'USD', current_date, 100, 1)`,
+	`insert into payment_totals_journal (org_id, booking_ids, currencies, paid_ats, counts, nets) values ($1, '{null}', '{USD}', array[now()], '{1}', '{100}')`,
+	`insert into booking_fold_exclusions (org_id, journal_id, booking_id) select $1, id, 1 from payment_totals_journal where org_id = $1 limit 1`,
 }
