@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -97,14 +98,11 @@ func (db *DB) inOrg(ctx context.Context, orgID int64, opts pgx.TxOptions, hook b
 	if orgID <= 0 {
 		return fmt.Errorf("store: scoped call without an organization")
 	}
-	tx, err := db.Pool.BeginTx(ctx, opts)
+	tx, err := db.Pool.BeginTx(ctx, ScopedBegin(opts, orgID))
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
-	if err := ScopeTx(ctx, tx, orgID); err != nil {
-		return err
-	}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -117,6 +115,25 @@ func (db *DB) inOrg(ctx context.Context, orgID int64, opts pgx.TxOptions, hook b
 		return fmt.Errorf("store: commit: %w", mapPgError(err))
 	}
 	return nil
+}
+
+// ScopedBegin is opts as a BeginQuery that also scopes the new transaction to orgID, as ScopeTx
+// does, so that opening a scoped transaction takes one round trip instead of two: pgx sends a
+// BeginQuery (it has no arguments) through the simple protocol, which runs both statements.
+func ScopedBegin(opts pgx.TxOptions, orgID int64) pgx.TxOptions {
+	var b strings.Builder
+	b.WriteString("begin")
+	if opts.IsoLevel != "" {
+		b.WriteString(" isolation level " + string(opts.IsoLevel))
+	}
+	if opts.AccessMode != "" {
+		b.WriteString(" " + string(opts.AccessMode))
+	}
+	if opts.DeferrableMode != "" {
+		b.WriteString(" " + string(opts.DeferrableMode))
+	}
+	b.WriteString("; select set_config('app.org_id', '" + strconv.FormatInt(orgID, 10) + "', true)")
+	return pgx.TxOptions{BeginQuery: b.String()}
 }
 
 // ScopeTx sets the transaction's organization for row level security.

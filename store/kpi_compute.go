@@ -24,14 +24,11 @@ func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPI
 	if err := db.CompactTotals(ctx, orgID); err != nil {
 		return nil, fmt.Errorf("compute kpis: %w", err)
 	}
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := db.Pool.BeginTx(ctx, ScopedBegin(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, orgID))
 	if err != nil {
 		return nil, fmt.Errorf("compute kpis: begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
-	if err := ScopeTx(ctx, tx, orgID); err != nil {
-		return nil, fmt.Errorf("compute kpis: %w", err)
-	}
 	k, err := ComputeKPIsTx(ctx, tx, orgID, now)
 	if err != nil {
 		return nil, err
