@@ -82,7 +82,7 @@ func (r *reactor) add(c *sseClient, p *frameParser) error {
 	c.rx = r
 	_ = c.conn.Close()
 	c.conn = nil
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
 	if err := syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		r.drop(s)
 		return fmt.Errorf("reactor: epoll_ctl: %w", err)
@@ -120,8 +120,13 @@ func (r *reactor) run() {
 	}
 }
 
-// read takes what the socket holds: one read when it fits in buf (epoll is level-triggered, so
-// anything left is reported again).
+// epollET makes the reactors' epoll sets edge-triggered: a frame is reported once, when it
+// arrives, instead of once more at the next epoll_wait only for the kernel to find the socket
+// drained (a second poll of every stream for every frame).
+const epollET = 1 << 31
+
+// read takes what the socket holds: one read when it fits in buf, since a read that leaves room
+// in buf has drained the socket, and anything arriving later is a new edge.
 func (r *reactor) read(s *reactorStream, buf []byte) {
 	for {
 		n, err := rawRead(s.fd, buf)
