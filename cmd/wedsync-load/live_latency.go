@@ -126,3 +126,31 @@ func sortWrites(ws []writeRec) {
 		}
 	}
 }
+
+// eachWrite is, for each write of one organization in commit order, the p99 of its
+// commit-to-screen latency over the clients, and the time from its commit to the frame's sent_at
+// (the part before the fan-out): a single slow write (a collection, another process, a cold
+// cache) weighs on the test's p99 far more than its share of the samples.
+func eachWrite(clients []*sseClient, writes []writeRec) (p99, beforeFanout []time.Duration) {
+	ws := append([]writeRec(nil), writes...)
+	sortWrites(ws)
+	samples := make([][]time.Duration, len(ws))
+	beforeFanout = make([]time.Duration, len(ws))
+	for _, c := range clients {
+		j := 0
+		for i, w := range ws {
+			for j < len(c.receipts) && c.receipts[j].seq < w.seq {
+				j++
+			}
+			if j < len(c.receipts) {
+				samples[i] = append(samples[i], c.receipts[j].at.Sub(w.commit))
+				beforeFanout[i] = c.receipts[j].sent.Sub(w.commit)
+			}
+		}
+	}
+	p99 = make([]time.Duration, len(ws))
+	for i, s := range samples {
+		p99[i] = percentile(s, 0.99)
+	}
+	return p99, beforeFanout
+}

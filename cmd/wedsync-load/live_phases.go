@@ -75,6 +75,12 @@ func (b *liveBench) fanout(ctx context.Context, o liveOptions, floor time.Durati
 	fmt.Printf("fan-out: %d writes at %.1f/s, %d latency samples, %d (write, client) pairs never delivered, %d clients behind at the end; last frame %d bytes (a delta)\n",
 		len(writes), o.fanoutRate, len(c2s), missed, behind, size)
 	sp.breakdown("fan-out")
+	p99s, befores := eachWrite(clients, writes)
+	fmt.Print("fan-out: each write in commit order, p99 of commit to screen / commit to sent_at, ms:")
+	for i := range p99s {
+		fmt.Printf(" %.0f/%.0f", ms(p99s[i]), ms(befores[i]))
+	}
+	fmt.Println()
 	p99 := percentile(c2s, 0.99)
 	liveResult("fanout_10k_delivery_p50", round2(ms(percentile(c2s, 0.5))), "ms")
 	liveResult("fanout_10k_delivery_p99", round2(ms(p99)), "ms")

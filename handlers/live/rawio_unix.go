@@ -12,18 +12,22 @@ import (
 const canHijack = true
 
 // rawWriter writes a connection's pending buffers with non-blocking write calls, all inside one
-// RawConn.Write callback (one lock of the socket for the whole batch). Each pool writer owns one
-// and reuses it, so a write allocates nothing.
+// RawConn.Control callback. Each pool writer owns one and reuses it, so a write allocates nothing.
+//
+// Control, unlike RawConn.Write, neither takes the socket's write lock nor re-arms its poller
+// state before the callback, which it need not: the pool's busy flag already gives a stream one
+// writer at a time, the calls never wait, and Control still keeps the descriptor open (a close
+// waits) while the callback runs.
 type rawWriter struct {
 	bufs [][]byte
 	n    int // bytes of bufs written
 	err  error
-	fn   func(fd uintptr) bool // w.write, bound once
+	fn   func(fd uintptr) // w.write, bound once
 }
 
 func newRawWriter() *rawWriter {
 	w := &rawWriter{}
-	w.fn = w.write
+	w.fn = func(fd uintptr) { w.write(fd) }
 	return w
 }
 
@@ -32,7 +36,7 @@ func newRawWriter() *rawWriter {
 // non-blocking.
 func (w *rawWriter) writeAll(rc syscall.RawConn, bufs [][]byte) (int, error) {
 	w.bufs, w.n, w.err = bufs, 0, nil
-	err := rc.Write(w.fn)
+	err := rc.Control(w.fn)
 	n, werr := w.n, w.err
 	w.bufs, w.err = nil, nil
 	if err != nil {
