@@ -29,9 +29,10 @@
 -- entries for it are in the sum already. The booking is locked before the trigger runs, and a
 -- fold locks it before deleting journal rows, so the two cannot deadlock.
 --
--- A change of timezone rebuilds payment_days from the payments minus the pending journal rows,
--- which then fold in under the new timezone. Payment writers and folds share-lock the
--- organization, so the change waits for them and they for it.
+-- A change of timezone rebuilds payment_days from the payments minus the pending journal rows
+-- (one statement, one snapshot: a payment and its journal row commit together), which then fold
+-- in under the new timezone. Folds share-lock the organization, so the change waits for a fold
+-- and a fold for it; payment writers need no lock, they store paid_at, not a date.
 
 create table payment_totals_journal (
     id          bigint generated always as identity primary key,
@@ -103,33 +104,36 @@ where p.booking_id is not null
     and not exists (select 1 from booking_fold_exclusions x where x.journal_id = p.journal_id and x.booking_id = p.booking_id)
 group by p.org_id, p.booking_id, p.currency;
 
+-- payments_totals_trigger appends a statement's changes to the journal: one row per
+-- organization, each changed payment as +1 and its net for a new row, -1 and minus its net for an
+-- old one (an UPDATE gives both for each row it changed, nothing for a row it left as it was).
+-- A payment of an organization deleted in this transaction (a cascade) finds no organization and
+-- adds nothing; the organization's journal goes with it. It takes no lock: the journal's rows
+-- are summed whatever the order they commit in, and the timezone they are dated in is read when
+-- they are folded or read (a change of timezone, below, needs no writer to wait).
 create or replace function payments_totals_trigger() returns trigger
 language plpgsql security invoker set search_path = public, pg_temp as $$
-declare
-    c_org     bigint[];
-    c_booking bigint[];
-    c_cur     bpchar[];
-    c_at      timestamptz[];
-    c_n       integer[];
-    c_net     bigint[];
-    orgs      bigint[];
 begin
     if tg_op = 'INSERT' then
-        select array_agg(n.org_id), array_agg(n.booking_id), array_agg(n.currency), array_agg(n.paid_at), array_agg(1),
-               array_agg(x.net), array_agg(distinct n.org_id order by n.org_id)
-        into c_org, c_booking, c_cur, c_at, c_n, c_net, orgs
-        from paid_new n, lateral (select case when n.status in ('succeeded', 'partially_refunded', 'refunded')
-                                              then n.amount - n.refunded_amount else 0 end) x (net);
+        insert into payment_totals_journal (org_id, booking_ids, currencies, paid_ats, counts, nets)
+        select n.org_id, array_agg(n.booking_id), array_agg(n.currency), array_agg(n.paid_at), array_agg(1),
+               array_agg(case when n.status in ('succeeded', 'partially_refunded', 'refunded')
+                              then n.amount - n.refunded_amount else 0 end)
+        from paid_new n join organizations g on g.id = n.org_id
+        group by n.org_id
+        order by n.org_id;
     elsif tg_op = 'DELETE' then
-        select array_agg(o.org_id), array_agg(o.booking_id), array_agg(o.currency), array_agg(o.paid_at), array_agg(-1),
-               array_agg(x.net), array_agg(distinct o.org_id order by o.org_id)
-        into c_org, c_booking, c_cur, c_at, c_n, c_net, orgs
-        from paid_old o, lateral (select case when o.status in ('succeeded', 'partially_refunded', 'refunded')
-                                              then o.refunded_amount - o.amount else 0 end) x (net);
-    else
-        select array_agg(x.org_id), array_agg(x.booking_id), array_agg(x.currency), array_agg(x.paid_at), array_agg(x.n),
-               array_agg(x.net), array_agg(distinct x.org_id order by x.org_id)
-        into c_org, c_booking, c_cur, c_at, c_n, c_net, orgs
+        insert into payment_totals_journal (org_id, booking_ids, currencies, paid_ats, counts, nets)
+        select o.org_id, array_agg(o.booking_id), array_agg(o.currency), array_agg(o.paid_at), array_agg(-1),
+               array_agg(case when o.status in ('succeeded', 'partially_refunded', 'refunded')
+                              then o.refunded_amount - o.amount else 0 end)
+        from paid_old o join organizations g on g.id = o.org_id
+        group by o.org_id
+        order by o.org_id;
+    elsif exists (select 1 from paid_new) then
+        -- An INSERT ... ON CONFLICT DO UPDATE fires this trigger too, usually with no row updated.
+        insert into payment_totals_journal (org_id, booking_ids, currencies, paid_ats, counts, nets)
+        select x.org_id, array_agg(x.booking_id), array_agg(x.currency), array_agg(x.paid_at), array_agg(x.n), array_agg(x.net)
         from paid_old o full join paid_new n on n.id = o.id
             cross join lateral (values
                 (o.org_id, o.booking_id, o.currency, o.paid_at, -1,
@@ -137,26 +141,12 @@ begin
                 (n.org_id, n.booking_id, n.currency, n.paid_at, 1,
                  case when n.status in ('succeeded', 'partially_refunded', 'refunded') then n.amount - n.refunded_amount else 0 end))
                 x (org_id, booking_id, currency, paid_at, n, net)
-        where x.org_id is not null
-          and (o.booking_id, o.org_id, o.amount, o.refunded_amount, o.currency, o.status, o.paid_at)
-              is distinct from (n.booking_id, n.org_id, n.amount, n.refunded_amount, n.currency, n.status, n.paid_at);
+            join organizations g on g.id = x.org_id
+        where (o.booking_id, o.org_id, o.amount, o.refunded_amount, o.currency, o.status, o.paid_at)
+              is distinct from (n.booking_id, n.org_id, n.amount, n.refunded_amount, n.currency, n.status, n.paid_at)
+        group by x.org_id
+        order by x.org_id;
     end if;
-    if c_org is null then
-        return null;
-    end if;
-
-    -- The organizations' timezones cannot change until this transaction ends (see below).
-    perform 1 from organizations g where g.id = any (orgs) order by g.id for share;
-
-    -- One journal row per organization: the statement's signed changes as they are. A payment of
-    -- an organization deleted in this transaction (a cascade) finds no organization and adds
-    -- none; the organization's journal goes with it.
-    insert into payment_totals_journal (org_id, booking_ids, currencies, paid_ats, counts, nets)
-    select u.o, array_agg(u.b), array_agg(u.c), array_agg(u.at), array_agg(u.n), array_agg(u.net)
-    from unnest(c_org, c_booking, c_cur, c_at, c_n, c_net) u (o, b, c, at, n, net)
-        join organizations g on g.id = u.o
-    group by u.o
-    order by u.o;
     return null;
 end $$;
 
