@@ -165,28 +165,34 @@ from (select * from bookings b
 order by b.wedding_date, b.id`
 
 // sqlOwed ($2 currency) computes outstanding_balance over the organization's bookings in its
-// currency: over counting bookings, contract less the net paid (bookings.paid_net plus the
-// pending entries of booking_paid_pending in that currency; kept exact by the triggers of
-// migrations 0006 and 0015), never below zero per booking. The pending entries are added by
-// grouping them with the bookings' rows rather than by a join, whose plan mid-sync statistics
-// (a few bookings, no pending rows) can turn into a pass over the pending rows per booking; an
-// entry of a booking in another currency, or gone, finds no booking row and is dropped. It adds
-// foreign_currency_rows: bookings in another currency (rare, found on either side of the
-// organization's currency in bookings_org_currency_idx) with their invoices, and payments in
-// another currency (counted from payment_days_all).
+// currency: over counting bookings, contract less the net paid, never below zero per booking.
+// The net paid is bookings.paid_net plus the booking's pending entries of booking_paid_pending
+// (kept exact by the triggers of migrations 0006 and 0015): one pass over the bookings with
+// paid_net, then a correction for the few bookings with pending entries: those bookings are
+// read once by id and grouped with the entries, never joined to them, so neither a large
+// organization nor mid-sync statistics can turn it into a pass over one side per row of the
+// other. It adds foreign_currency_rows: bookings in another
+// currency (rare, found on either side of the organization's currency in
+// bookings_org_currency_idx) with their invoices, and payments in another currency (counted from
+// payment_days_all).
 const sqlOwed = `select
-	coalesce(sum(o.contract - o.paid) filter (where o.counting and o.paid < o.contract), 0)::bigint,
+	coalesce(sum(b.contract_amount - b.paid_net) filter (where b.status <> 'cancelled' and b.paid_net < b.contract_amount), 0)::bigint
+	+ coalesce((select sum(greatest(0, y.contract - y.paid - y.pending) - greatest(0, y.contract - y.paid))
+		from (select x.id, max(x.contract) as contract, max(x.paid) as paid, sum(x.pending) as pending
+			from (select pp.booking_id as id, null::bigint as contract, null::bigint as paid, pp.net as pending
+					from booking_paid_pending pp where pp.org_id = $1 and pp.currency = $2::bpchar
+				union all
+				select pb.id, pb.contract_amount, pb.paid_net, 0
+					from bookings pb
+					where pb.id = any (array(select pp.booking_id from booking_paid_pending pp where pp.org_id = $1 and pp.currency = $2::bpchar))
+						and pb.currency = $2::bpchar and pb.status <> 'cancelled') x
+			group by x.id
+			having max(x.contract) is not null) y), 0)::bigint,
 	(select count(*) + coalesce(sum((select count(*) from invoices i where i.booking_id = fb.id and i.org_id = $1)), 0)
 		from bookings fb where fb.org_id = $1 and (fb.currency < $2::bpchar or fb.currency > $2::bpchar))
 	+ (select coalesce(sum(d.payments), 0) from payment_days_all d where d.org_id = $1 and d.currency <> $2::bpchar)
-from (select x.id, max(x.contract) as contract, bool_or(x.counting) as counting, sum(x.net) as paid
-	from (select b.id, b.contract_amount as contract, b.status <> 'cancelled' as counting, b.paid_net as net
-			from bookings b where b.org_id = $1 and b.currency = $2::bpchar
-		union all
-		select pp.booking_id, null, null, pp.net
-			from booking_paid_pending pp where pp.org_id = $1 and pp.currency = $2::bpchar) x
-	group by x.id
-	having max(x.contract) is not null) o`
+from bookings b
+where b.org_id = $1 and b.currency = $2::bpchar`
 
 // sqlInvoices sums the balances of open invoices in currency $2 (an invoice is in its booking's
 // currency) per due date, with the three figures that need them: overdue (due before $3 =
