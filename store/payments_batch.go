@@ -128,11 +128,11 @@ func (db *DB) UpsertPaymentsBatch(ctx context.Context, tx pgx.Tx, orgID int64, r
 // of its client's email (distinct emails resolved once, with a join); an invoiced row without a
 // booking takes the invoice's. The look-ups are scalar subqueries, evaluated only when needed,
 // and stay on indexes whatever the (often stale, mid-sync) statistics say; the unindexed search
-// by a booking's external id runs only for references that match no id. "linked" is
-// materialized so that the visibility checks compare plain values: under row level security an
-// index condition must be leakproof, and one holding a sub-select is not (a sequential scan per
-// row instead). Only a booking or invoice id the row itself names is checked for visibility: one
-// found by a look-up was read under row level security already.
+// by a booking's external id runs only for references that match no id. Only a booking or
+// invoice id the row itself names is checked for visibility (one found by a look-up was read
+// under row level security already), and so the checks compare plain input values: under row
+// level security an index condition must be leakproof, and one holding a sub-select is not (it
+// would be a sequential scan per row).
 const upsertPaymentsSQL = `with integ as (
 		select exists(select 1 from integrations where id = $2) as ok
 	), raw as (
@@ -161,7 +161,7 @@ const upsertPaymentsSQL = `with integ as (
 			join clients c on lower(c.email) = e.email
 			join bookings b on b.client_id = c.id and b.status <> 'cancelled'
 		order by e.email, (b.status = 'confirmed') desc, b.wedding_date desc, b.id desc
-	), linked as materialized (
+	), linked as (
 		select r.*, coalesce(r.bk, r.ref_bk, case when r.inv is null then (select m.id from by_email m where m.email = lower(r.email)) end) as bk2
 		from by_ref r
 	), input as (
