@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wedsync/wedsync/jobs"
+	"github.com/wedsync/wedsync/store"
 	"github.com/wedsync/wedsync/store/demo"
 	"github.com/wedsync/wedsync/store/secret"
 	"github.com/wedsync/wedsync/store/storetest"
@@ -106,8 +107,8 @@ func TestDemoActivityIsBelievable(t *testing.T) {
 	var contract, paid int64
 	var bstatus string
 	var daysAway int
-	require.NoError(t, env.Admin.QueryRow(ctx, `select b.contract_amount, b.paid_net + coalesce(pp.net, 0), b.status, b.wedding_date - current_date
-		from bookings b left join booking_paid_pending pp on pp.booking_id = b.id and pp.currency = b.currency and pp.org_id = b.org_id
+	require.NoError(t, env.Admin.QueryRow(ctx, `select b.contract_amount, `+store.PaidNetSQL+`, b.status, b.wedding_date - current_date
+		from bookings b `+store.JoinPaidPendingSQL+`
 		where b.id = $1 and b.org_id = $2`, card.BookingID, org).Scan(&contract, &paid, &bstatus, &daysAway))
 	require.Equal(t, "confirmed", bstatus)
 	require.GreaterOrEqual(t, daysAway, 20)

@@ -117,8 +117,8 @@ func (db *DB) inOrg(ctx context.Context, orgID int64, opts pgx.TxOptions, hook b
 	return nil
 }
 
-// ScopedBegin is opts as a BeginQuery that also scopes the new transaction to orgID, as ScopeTx
-// does, so that opening a scoped transaction takes one round trip instead of two: pgx sends a
+// ScopedBegin is opts as a BeginQuery that also scopes the new transaction to orgID for row
+// level security (app.org_id, for this transaction only), in one round trip: pgx sends a
 // BeginQuery (it has no arguments) through the simple protocol, which runs both statements.
 func ScopedBegin(opts pgx.TxOptions, orgID int64) pgx.TxOptions {
 	var b strings.Builder
@@ -134,14 +134,6 @@ func ScopedBegin(opts pgx.TxOptions, orgID int64) pgx.TxOptions {
 	}
 	b.WriteString("; select set_config('app.org_id', '" + strconv.FormatInt(orgID, 10) + "', true)")
 	return pgx.TxOptions{BeginQuery: b.String()}
-}
-
-// ScopeTx sets the transaction's organization for row level security.
-func ScopeTx(ctx context.Context, tx pgx.Tx, orgID int64) error {
-	if _, err := tx.Exec(ctx, "select set_config('app.org_id', $1, true)", strconv.FormatInt(orgID, 10)); err != nil {
-		return fmt.Errorf("store: scope: %w", err)
-	}
-	return nil
 }
 
 // Ping checks the database is reachable and migrated to at least version.

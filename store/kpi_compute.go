@@ -46,11 +46,8 @@ func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPI
 func (db *DB) CompactTotals(ctx context.Context, orgID int64) error {
 	return wrap("compact totals", db.QuietWriteOrg(ctx, orgID, func(tx pgx.Tx) error {
 		var tz string
-		if err := tx.QueryRow(ctx, sqlFoldOrg, orgID).Scan(&tz); err != nil {
-			return err
-		}
 		var journal []int64
-		if err := tx.QueryRow(ctx, sqlFoldList, orgID).Scan(&journal); err != nil {
+		if err := tx.QueryRow(ctx, sqlFoldStart, orgID).Scan(&tz, &journal); err != nil {
 			return err
 		}
 		if len(journal) == 0 {
@@ -72,8 +69,8 @@ func (db *DB) CompactTotals(ctx context.Context, orgID int64) error {
 	}))
 }
 
-// ComputeKPIsTx is ComputeKPIs inside a transaction the caller has already scoped to orgID with
-// ScopeTx (use REPEATABLE READ for a consistent snapshot). It makes two round trips (the
+// ComputeKPIsTx is ComputeKPIs inside a transaction the caller has already scoped to orgID (begun
+// with ScopedBegin; use REPEATABLE READ for a consistent snapshot). It makes two round trips (the
 // organization, then one batch of every query) and, for the rest of the transaction, turns JIT
 // and parallel plans off and sets work_mem = 16MB. now is the instant the KPIs are computed for
 // (ComputedAt).

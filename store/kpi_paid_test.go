@@ -15,21 +15,21 @@ import (
 )
 
 // The triggers of migrations 0006 and 0015 keep bookings.paid_net plus the booking's entries of
-// the payment totals journal not folded yet (paidNet) equal to the net of the booking's payments
+// the payment totals journal not folded yet (store.PaidNetSQL) equal to the net of the booking's payments
 // of its organization in its currency, and payment_days_all (payment_days plus the journal) equal
 // to the net and number of payments per organization, currency and local paid date. These tests
 // compare both with their definitions, recomputed from scratch, after every kind of write.
 
-// requirePaidNetExact fails when any booking's net paid (paidNet) or any total of
+// requirePaidNetExact fails when any booking's net paid (store.PaidNetSQL) or any total of
 // payment_days_all differs from the payments.
 func requirePaidNetExact(t *testing.T, env *storetest.Env, step string) {
 	t.Helper()
 	var bad, total int
-	require.NoError(t, env.Admin.QueryRow(context.Background(), `select count(*) filter (where `+store.PaidNet+` <> coalesce((
+	require.NoError(t, env.Admin.QueryRow(context.Background(), `select count(*) filter (where `+store.PaidNetSQL+` <> coalesce((
 			select sum(p.amount - p.refunded_amount) from payments p
 			where p.booking_id = b.id and p.org_id = b.org_id and p.currency = b.currency
 				and p.status in ('succeeded', 'partially_refunded', 'refunded')), 0)), count(*)
-		from bookings b `+store.JoinPaidPending).Scan(&bad, &total))
+		from bookings b `+store.JoinPaidPendingSQL).Scan(&bad, &total))
 	require.Zerof(t, bad, "%s: %d of %d bookings have a wrong paid_net", step, bad, total)
 	var diff []string
 	rows, err := env.Admin.Query(context.Background(), `with want as (
@@ -176,7 +176,7 @@ func TestBookingPaidNetStaysExact(t *testing.T) {
 
 	// The app role saw none of the other organization's rows, and changed none of them.
 	var otherNet int64
-	require.NoError(t, env.Admin.QueryRow(ctx, `select coalesce(sum(`+store.PaidNet+`), 0) from bookings b `+store.JoinPaidPending+` where b.org_id = $1`, other).Scan(&otherNet))
+	require.NoError(t, env.Admin.QueryRow(ctx, `select coalesce(sum(`+store.PaidNetSQL+`), 0) from bookings b `+store.JoinPaidPendingSQL+` where b.org_id = $1`, other).Scan(&otherNet))
 	require.Positive(t, otherNet)
 	var otherDays int
 	require.NoError(t, env.DB.ReadOrg(ctx, org, func(tx pgx.Tx) error {
@@ -314,9 +314,8 @@ func TestBookingPaidNetCurrencyChangeRace(t *testing.T) {
 	ctx := context.Background()
 	org, ids := paidOrg(t, env, "Racing Studio", "GBP", 2)
 	scoped := func() pgx.Tx {
-		tx, err := env.DB.Pool.Begin(ctx)
+		tx, err := env.DB.Pool.BeginTx(ctx, store.ScopedBegin(pgx.TxOptions{}, org))
 		require.NoError(t, err)
-		require.NoError(t, store.ScopeTx(ctx, tx, org))
 		return tx
 	}
 	pay := func(tx pgx.Tx, booking int64) {
@@ -352,7 +351,7 @@ func TestBookingPaidNetCurrencyChangeRace(t *testing.T) {
 		require.NoError(t, <-done)
 		requirePaidNetExact(t, env, first+" first")
 		var net int64
-		require.NoError(t, env.Admin.QueryRow(ctx, `select `+store.PaidNet+` from bookings b `+store.JoinPaidPending+` where b.id = $1`, booking).Scan(&net))
+		require.NoError(t, env.Admin.QueryRow(ctx, `select `+store.PaidNetSQL+` from bookings b `+store.JoinPaidPendingSQL+` where b.id = $1`, booking).Scan(&net))
 		require.Equal(t, int64(700), net, first+" first")
 	}
 }
@@ -407,10 +406,9 @@ func TestKPIsExactBeforeFolding(t *testing.T) {
 func computeWithoutFolding(t *testing.T, env *storetest.Env, org int64, now time.Time) *store.KPIs {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := env.DB.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := env.DB.Pool.BeginTx(ctx, store.ScopedBegin(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, org))
 	require.NoError(t, err)
 	defer tx.Rollback(ctx) //nolint:errcheck
-	require.NoError(t, store.ScopeTx(ctx, tx, org))
 	k, err := store.ComputeKPIsTx(ctx, tx, org, now)
 	require.NoError(t, err)
 	return k

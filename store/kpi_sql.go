@@ -10,13 +10,14 @@ package store
 // Aggregates come back as exact integers; the rounding of rates happens once, exactly, in
 // roundQuo.
 
-// paidNet is the net paid towards booking b in its currency: bookings.paid_net plus the delta
-// entries of the payment totals journal not folded yet (migration 0015), which a query adds by
-// joining booking_paid_pending as pp (joinPaidPending). Exact whether or not folded.
-const paidNet = `(b.paid_net + coalesce(pp.net, 0))`
+// PaidNetSQL is the net paid towards booking b (a query's alias for bookings) in its currency:
+// bookings.paid_net plus its entries of the payment totals journal not folded yet (migration
+// 0015), which the query joins with JoinPaidPendingSQL. Exact whether or not folded. Raw SQL
+// outside the store (the demo) reads a booking's balance with these too.
+const PaidNetSQL = `(b.paid_net + coalesce(pp.net, 0))`
 
-// joinPaidPending joins booking b's pending paid deltas as pp, for paidNet.
-const joinPaidPending = `left join booking_paid_pending pp on pp.booking_id = b.id and pp.currency = b.currency and pp.org_id = b.org_id`
+// JoinPaidPendingSQL joins booking b's pending journal entries as pp, for PaidNetSQL.
+const JoinPaidPendingSQL = `left join booking_paid_pending pp on pp.booking_id = b.id and pp.currency = b.currency and pp.org_id = b.org_id`
 
 // netStatuses are the payment statuses whose net amount (amount - refunded_amount) counts; the
 // others (pending, failed) count 0 and are simply left out of the sums.
@@ -54,13 +55,14 @@ where d.org_id = $1 and d.currency = $2::bpchar
 	and d.day >= ($3::date[])[1] and d.day < ($3::date[])[cardinality($3::date[])]
 group by 1`
 
-// Folding the payment totals journal (migration 0015), as CompactTotals runs it: sqlFoldOrg
-// share-locks the organization and reads its timezone; sqlFoldList lists its journal rows;
+// Folding the payment totals journal (migration 0015), as CompactTotals runs it: sqlFoldStart
+// share-locks the organization, and reads its timezone and its journal rows' ids;
 // sqlFoldLockBookings locks the bookings they name, in id order (as the bookings trigger, which
 // holds its booking before touching the journal, so the two cannot deadlock); sqlFold folds.
 const (
-	sqlFoldOrg          = `select timezone from organizations where id = $1 for share`
-	sqlFoldList         = `select coalesce(array_agg(id), '{}') from payment_totals_journal where org_id = $1`
+	sqlFoldStart = `select o.timezone,
+	coalesce((select array_agg(j.id) from payment_totals_journal j where j.org_id = $1), '{}')
+from organizations o where o.id = $1 for share of o`
 	sqlFoldLockBookings = `select b.id from bookings b
 where b.id in (select unnest(j.booking_ids) from payment_totals_journal j where j.id = any($1::bigint[]))
 order by b.id for no key update of b`
@@ -152,16 +154,16 @@ where b.org_id = $1 and b.status <> 'cancelled' and b.wedding_date between $2::d
 group by 1 order by 1`
 
 // sqlUpcoming lists the first $4 counting bookings with a wedding in $2 .. $3 (inclusive) and
-// their balance: contract minus the net paid in the booking's currency (paidNet), never below
+// their balance: contract minus the net paid in the booking's currency (PaidNetSQL), never below
 // zero. The bookings are chosen first, so the pending payment totals are joined to at most $4
 // of them. The client's name is looked up per booking (by primary key), never by scanning
 // clients.
 const sqlUpcoming = `select b.id, b.wedding_date, coalesce((select c.name from clients c where c.id = b.client_id), b.title),
-	b.contract_amount, b.currency, greatest(0, b.contract_amount - ` + paidNet + `)::bigint
+	b.contract_amount, b.currency, greatest(0, b.contract_amount - ` + PaidNetSQL + `)::bigint
 from (select * from bookings b
 	where b.org_id = $1 and b.status <> 'cancelled' and b.wedding_date between $2::date and $3::date
 	order by b.wedding_date, b.id
-	limit $4) b ` + joinPaidPending + `
+	limit $4) b ` + JoinPaidPendingSQL + `
 order by b.wedding_date, b.id`
 
 // sqlOwed ($2 currency) computes outstanding_balance over the organization's bookings in its

@@ -95,7 +95,7 @@ func (w batchWorld) state(t *testing.T, env *storetest.Env) []string {
 	}
 	for i, b := range w.bookings {
 		var net int64
-		require.NoError(t, env.Admin.QueryRow(ctx, "select "+store.PaidNet+" from bookings b "+store.JoinPaidPending+" where b.id = $1", b).Scan(&net))
+		require.NoError(t, env.Admin.QueryRow(ctx, "select "+store.PaidNetSQL+" from bookings b "+store.JoinPaidPendingSQL+" where b.id = $1", b).Scan(&net))
 		out = append(out, fmt.Sprintf("booking %d net %d", i, net))
 	}
 	var days []string

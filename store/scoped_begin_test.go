@@ -17,6 +17,9 @@ func TestScopedBeginKeepsOptionsAndScope(t *testing.T) {
 	t.Parallel()
 	env := storetest.New(t)
 	ctx := context.Background()
+	conn, err := env.DB.Pool.Acquire(ctx) // one connection, so the last check reads the same session
+	require.NoError(t, err)
+	defer conn.Release()
 	for _, tc := range []struct {
 		opts          pgx.TxOptions
 		iso, readOnly string
@@ -25,15 +28,15 @@ func TestScopedBeginKeepsOptionsAndScope(t *testing.T) {
 		{pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, "repeatable read", "on"},
 		{pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadOnly, DeferrableMode: pgx.Deferrable}, "serializable", "on"},
 	} {
-		tx, err := env.DB.Pool.BeginTx(ctx, store.ScopedBegin(tc.opts, 4242))
+		tx, err := conn.BeginTx(ctx, store.ScopedBegin(tc.opts, 4242))
 		require.NoError(t, err)
 		var iso, ro, org string
 		require.NoError(t, tx.QueryRow(ctx, `select current_setting('transaction_isolation'), current_setting('transaction_read_only'),
 			current_setting('app.org_id')`).Scan(&iso, &ro, &org))
 		require.Equal(t, []string{tc.iso, tc.readOnly, "4242"}, []string{iso, ro, org})
-		require.NoError(t, tx.Rollback(ctx))
+		require.NoError(t, tx.Commit(ctx))
 	}
 	var after string
-	require.NoError(t, env.DB.Pool.QueryRow(ctx, `select coalesce(current_setting('app.org_id', true), '')`).Scan(&after))
-	require.Empty(t, after, "the scope ends with its transaction")
+	require.NoError(t, conn.QueryRow(ctx, `select coalesce(current_setting('app.org_id', true), '')`).Scan(&after))
+	require.Empty(t, after, "the scope ends with its (committed) transaction")
 }

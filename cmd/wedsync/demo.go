@@ -242,10 +242,9 @@ func (sb *demoSandbox) seed(ctx context.Context, tx pgx.Tx) error {
 	now := time.Now()
 	if sb.stripeNew {
 		rows, err := tx.Query(ctx, `select b.id, b.contract_amount - b.paid, b.label, b.email
-			from (select b.id, b.contract_amount, b.wedding_date, b.paid_net + coalesce(pp.net, 0) as paid,
+			from (select b.id, b.contract_amount, b.wedding_date, `+store.PaidNetSQL+` as paid,
 					coalesce(nullif(b.title, ''), c.name, '') as label, coalesce(c.email, '') as email
-				from bookings b left join clients c on c.id = b.client_id
-					left join booking_paid_pending pp on pp.booking_id = b.id and pp.currency = b.currency and pp.org_id = b.org_id
+				from bookings b left join clients c on c.id = b.client_id `+store.JoinPaidPendingSQL+`
 				where b.status = 'confirmed' and b.wedding_date >= current_date + 45) b
 			where b.paid > 0 and b.paid < b.contract_amount
 			order by b.wedding_date, b.id limit 3`)
