@@ -73,7 +73,7 @@ bench-alerts: deps-pg
 bench-live: deps-pg
 	$(GO) run ./cmd/wedsync-load live
 
-## bench-sync: 100,000 Stripe payments synced end to end (stripe-go over loopback, one transaction a page) vs a plain COPY (~1-2 min)
+## bench-sync: 100,000 Stripe payments synced end to end (stripe-go over loopback, 100 a page; pages fetched ahead are written together, one transaction each write) vs a plain COPY (~1-2 min)
 bench-sync: deps-pg
 	$(GO) run ./cmd/wedsync-load sync
 

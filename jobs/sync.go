@@ -89,28 +89,25 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) (err er
 	if err != nil {
 		return d.failed(ctx, job, t.Integration, prog, err)
 	}
-	cursor, empty := t.Cursor, 0
-	ahead := &readAhead{conn: conn}
-	defer ahead.stop()
+	feed := startFeed(ctx, conn, t.Cursor)
+	defer feed.stop()
 	pace := &recomputePacer{every: d.cfg.RecomputeEvery}
+	empty := 0
 	for {
 		if time.Since(started) >= d.cfg.JobBudget {
 			return river.JobSnooze(0) // continue in a fresh attempt from the saved cursor
 		}
-		page, err := ahead.fetch(ctx, cursor)
-		if err == nil && len(page.Records) == 0 && !page.Done {
-			if empty++; empty > d.cfg.MaxEmptyPages {
+		pages, err := feed.next(ctx, d.cfg.MaxWriteRecords)
+		for _, page := range pages {
+			if len(page.Records) > 0 || page.Done {
+				empty = 0
+			} else if empty++; empty > d.cfg.MaxEmptyPages {
 				err = &connector.Error{Class: connector.ClassProviderDown,
 					Err: fmt.Errorf("%d empty pages in a row that claim more data", empty)}
 			}
-		} else {
-			empty = 0
-		}
-		if err == nil && !page.Done {
-			ahead.start(ctx, page.Cursor) // the next page arrives while this one is written
 		}
 		if err == nil {
-			err = d.savePage(ctx, job.Args.OrgID, t.ID, &prog.run, page, pace)
+			err = d.savePages(ctx, job.Args.OrgID, t.ID, &prog.run, pages, pace)
 		}
 		if ctx.Err() != nil {
 			return river.JobSnooze(0) // shutting down or timed out: the saved cursor is intact
@@ -118,9 +115,8 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) (err er
 		if err != nil {
 			return d.failed(ctx, job, t.Integration, prog, err)
 		}
-		cursor = page.Cursor
 		prog.publish(ctx, false)
-		if page.Done {
+		if pages[len(pages)-1].Done {
 			break
 		}
 	}
@@ -131,13 +127,20 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) (err er
 	return nil
 }
 
-// savePage writes one page: its records, the cursor and the run's counters in one transaction.
-// A page with records that pace says is due goes through WriteOrg, which queues a recompute; the
-// others are written quietly and only counted as a change (see recomputePacer). A page without
-// records changes nothing the dashboard shows.
-func (d *syncDeps) savePage(ctx context.Context, orgID, integrationID int64, run *store.SyncRun, page connector.Page, pace *recomputePacer) error {
+// savePages writes pages fetched one after another in one transaction: their records, the last
+// one's cursor and the run's counters. A write with records that pace says is due goes through
+// WriteOrg, which queues a recompute; the others are written quietly and only counted as a
+// change (see recomputePacer). Pages without records change nothing the dashboard shows.
+func (d *syncDeps) savePages(ctx context.Context, orgID, integrationID int64, run *store.SyncRun, pages []connector.Page, pace *recomputePacer) error {
+	recs := pages[0].Records
+	if len(pages) > 1 {
+		recs = nil
+		for _, p := range pages {
+			recs = append(recs, p.Records...)
+		}
+	}
 	write, countChange := d.db.QuietWriteOrg, false
-	if len(page.Records) > 0 {
+	if len(recs) > 0 {
 		if pace.due(time.Now()) { // real time, whatever the configured clock
 			write = d.db.WriteOrg
 		} else {
@@ -146,18 +149,18 @@ func (d *syncDeps) savePage(ctx context.Context, orgID, integrationID int64, run
 	}
 	var counts store.SyncCounts
 	err := write(ctx, orgID, func(tx pgx.Tx) error {
-		c, problem, err := applyRecords(ctx, d.db, tx, orgID, integrationID, page.Records)
+		c, problem, err := applyRecords(ctx, d.db, tx, orgID, integrationID, recs)
 		if err != nil {
 			return err
 		}
 		counts = c
 		return d.db.SaveSyncPage(ctx, tx, store.SyncPage{OrgID: orgID, IntegrationID: integrationID, RunID: run.ID,
-			Cursor: page.Cursor, Counts: c, Problem: problem, CountChange: countChange})
+			Pages: len(pages), Cursor: pages[len(pages)-1].Cursor, Counts: c, Problem: problem, CountChange: countChange})
 	})
 	if err != nil {
 		return err
 	}
-	run.Pages++
+	run.Pages += len(pages)
 	run.Counts = run.Counts.Add(counts)
 	return nil
 }

@@ -1,58 +1,105 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 
 	"github.com/wedsync/wedsync/jobs/connector"
 )
 
-// readAhead fetches the next page of a sync while the current one is being written, so the
-// provider call and its decoding overlap the database work. At most one fetch is in flight and
-// it starts only after the previous one returned, so a connector still sees its calls one after
-// another, each with the cursor of the page before. Nothing it fetched is stored until the sync
-// loop writes it in its own transaction, so a crash loses nothing but the early fetch.
-type readAhead struct {
-	conn connector.Connector
-	// The fetch in flight (nil when none) and its cursor.
-	done   chan struct{}
-	cursor json.RawMessage
+// feedAhead is how many fetched pages may wait for the writer.
+const feedAhead = 16
+
+// pageFeed fetches a sync's pages in the background while the sync loop writes earlier ones, so
+// the provider calls and their decoding overlap the database work. The fetches run one after
+// another, each with the cursor of the page before, as a connector expects; at most feedAhead
+// pages wait. Nothing fetched is stored until the sync loop writes it in its own transaction,
+// so a crash loses only fetched pages, which the next attempt fetches again from the saved
+// cursor.
+type pageFeed struct {
+	pages  chan fetched
+	held   *fetched // taken from pages but not yet handed out
 	cancel context.CancelFunc
-	page   connector.Page
-	err    error
+	done   chan struct{}
 }
 
-// start fetches the page after cursor in the background.
-func (r *readAhead) start(ctx context.Context, cursor json.RawMessage) {
-	r.stop()
-	ctx, r.cancel = context.WithCancel(ctx)
-	r.done, r.cursor = make(chan struct{}), cursor
+// fetched is one Fetch's answer.
+type fetched struct {
+	page connector.Page
+	err  error
+}
+
+// startFeed starts fetching from cursor; it stops after a page that is done, after an error, or
+// when stopped.
+func startFeed(ctx context.Context, conn connector.Connector, cursor json.RawMessage) *pageFeed {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &pageFeed{pages: make(chan fetched, feedAhead), cancel: cancel, done: make(chan struct{})}
 	go func() {
-		defer close(r.done)
-		r.page, r.err = r.conn.Fetch(ctx, cursor)
+		defer close(f.done)
+		for {
+			page, err := conn.Fetch(ctx, cursor)
+			if ctx.Err() != nil {
+				return
+			}
+			select {
+			case f.pages <- fetched{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.Done {
+				return
+			}
+			cursor = page.Cursor
+		}
 	}()
+	return f
 }
 
-// fetch returns the page after cursor: the one fetched ahead when it was for this cursor,
-// otherwise a fresh fetch.
-func (r *readAhead) fetch(ctx context.Context, cursor json.RawMessage) (connector.Page, error) {
-	if r.done != nil && bytes.Equal(r.cursor, cursor) {
-		<-r.done
-		r.cancel()
-		r.done, r.cancel = nil, nil
-		return r.page, r.err
+// next waits for the next page, then adds the pages already fetched behind it while they are
+// free of errors and hold at most maxRecords records in all (the first page counts whatever its
+// size). The error of a failed fetch comes alone: pages fetched before it come first.
+func (f *pageFeed) next(ctx context.Context, maxRecords int) ([]connector.Page, error) {
+	first, err := f.take(ctx)
+	if err != nil {
+		return nil, err
 	}
-	r.stop()
-	return r.conn.Fetch(ctx, cursor)
+	if first.err != nil {
+		return nil, first.err
+	}
+	group, records := []connector.Page{first.page}, len(first.page.Records)
+	for !group[len(group)-1].Done {
+		var more fetched
+		select {
+		case more = <-f.pages:
+		default:
+			return group, nil
+		}
+		if more.err != nil || records+len(more.page.Records) > maxRecords {
+			f.held = &more
+			return group, nil
+		}
+		group, records = append(group, more.page), records+len(more.page.Records)
+	}
+	return group, nil
 }
 
-// stop abandons a fetch in flight and waits for it to return.
-func (r *readAhead) stop() {
-	if r.done == nil {
-		return
+// take returns the held page, else waits for the next one.
+func (f *pageFeed) take(ctx context.Context) (fetched, error) {
+	if f.held != nil {
+		h := *f.held
+		f.held = nil
+		return h, nil
 	}
-	r.cancel()
-	<-r.done
-	r.done, r.cancel = nil, nil
+	select {
+	case p := <-f.pages:
+		return p, nil
+	case <-ctx.Done():
+		return fetched{}, ctx.Err()
+	}
+}
+
+// stop abandons the fetches and waits for the one in flight to return.
+func (f *pageFeed) stop() {
+	f.cancel()
+	<-f.done
 }

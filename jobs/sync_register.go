@@ -49,6 +49,10 @@ type SyncConfig struct {
 	// MaxEmptyPages ends a sync as provider_down after this many empty pages in a row that still
 	// claim more data (50).
 	MaxEmptyPages int
+	// MaxWriteRecords caps the records of one sync transaction (1,000). Pages fetched ahead
+	// while the previous write ran are written together up to it, so a fast provider is written
+	// in fewer, larger transactions; the first page is written whatever its size.
+	MaxWriteRecords int
 	// ProgressEvery is the least time between two "Sync now" progress events (250 ms).
 	ProgressEvery time.Duration
 	// RecomputeEvery is the least time between two dashboard recomputes a running sync asks for
@@ -106,6 +110,9 @@ func (c SyncConfig) withDefaults() SyncConfig {
 	}
 	if c.MaxEmptyPages <= 0 {
 		c.MaxEmptyPages = 50
+	}
+	if c.MaxWriteRecords <= 0 {
+		c.MaxWriteRecords = 1000
 	}
 	if c.Registry == nil {
 		c.Registry = Providers()

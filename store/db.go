@@ -9,8 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +45,10 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
+	// The app's statements are short transactions: compiling one (JIT, tens of milliseconds once
+	// a statement's estimated cost passes jit_above_cost, as a sync's multi-page upsert does)
+	// costs more than it saves.
+	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -95,12 +97,9 @@ func (db *DB) QuietWriteOrg(ctx context.Context, orgID int64, fn func(tx pgx.Tx)
 }
 
 func (db *DB) inOrg(ctx context.Context, orgID int64, opts pgx.TxOptions, hook bool, fn func(tx pgx.Tx) error) error {
-	if orgID <= 0 {
-		return fmt.Errorf("store: scoped call without an organization")
-	}
-	tx, err := db.Pool.BeginTx(ctx, ScopedBegin(opts, orgID))
+	tx, err := db.BeginScoped(ctx, orgID, opts)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
 	if err := fn(tx); err != nil {
@@ -115,25 +114,6 @@ func (db *DB) inOrg(ctx context.Context, orgID int64, opts pgx.TxOptions, hook b
 		return fmt.Errorf("store: commit: %w", mapPgError(err))
 	}
 	return nil
-}
-
-// ScopedBegin is opts as a BeginQuery that also scopes the new transaction to orgID for row
-// level security (app.org_id, for this transaction only), in one round trip: pgx sends a
-// BeginQuery (it has no arguments) through the simple protocol, which runs both statements.
-func ScopedBegin(opts pgx.TxOptions, orgID int64) pgx.TxOptions {
-	var b strings.Builder
-	b.WriteString("begin")
-	if opts.IsoLevel != "" {
-		b.WriteString(" isolation level " + string(opts.IsoLevel))
-	}
-	if opts.AccessMode != "" {
-		b.WriteString(" " + string(opts.AccessMode))
-	}
-	if opts.DeferrableMode != "" {
-		b.WriteString(" " + string(opts.DeferrableMode))
-	}
-	b.WriteString("; select set_config('app.org_id', '" + strconv.FormatInt(orgID, 10) + "', true)")
-	return pgx.TxOptions{BeginQuery: b.String()}
 }
 
 // Ping checks the database is reachable and migrated to at least version.

@@ -165,13 +165,15 @@ func TestSyncRunsResumeForTheirJobAndKeepCounts(t *testing.T) {
 
 	run, err := env.DB.StartSyncRun(ctx, org, in.ID, 7, "manual")
 	require.NoError(t, err)
+	pages := 0 // provider pages in the next write; zero counts one
 	page := func(runID int64, cursor string, c store.SyncCounts, problem string) {
 		require.NoError(t, env.DB.WriteOrg(ctx, org, func(tx pgx.Tx) error {
 			return env.DB.SaveSyncPage(ctx, tx, store.SyncPage{OrgID: org, IntegrationID: in.ID, RunID: runID,
-				Cursor: json.RawMessage(cursor), Counts: c, Problem: problem})
+				Pages: pages, Cursor: json.RawMessage(cursor), Counts: c, Problem: problem})
 		}))
 	}
 	page(run.ID, `{"after":"ch_1"}`, store.SyncCounts{Created: 100}, "")
+	pages = 3 // three provider pages fetched ahead, written together
 	again, err := env.DB.StartSyncRun(ctx, org, in.ID, 7, "manual")
 	require.NoError(t, err)
 	require.Equal(t, run.ID, again.ID, "the same job continues its run")
@@ -186,7 +188,7 @@ func TestSyncRunsResumeForTheirJobAndKeepCounts(t *testing.T) {
 	require.Equal(t, "failed", old.Status)
 	require.Equal(t, "interrupted", old.ErrorClass)
 	require.Equal(t, store.SyncCounts{Created: 150, Updated: 2, Skipped: 1}, old.Counts)
-	require.Equal(t, 2, old.Pages)
+	require.Equal(t, 4, old.Pages)
 
 	target, err := env.DB.SyncTarget(ctx, org, in.ID)
 	require.NoError(t, err)

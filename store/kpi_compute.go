@@ -24,7 +24,7 @@ func (db *DB) ComputeKPIs(ctx context.Context, orgID int64, now time.Time) (*KPI
 	if err := db.CompactTotals(ctx, orgID); err != nil {
 		return nil, fmt.Errorf("compute kpis: %w", err)
 	}
-	tx, err := db.Pool.BeginTx(ctx, ScopedBegin(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, orgID))
+	tx, err := db.BeginScoped(ctx, orgID, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("compute kpis: begin: %w", err)
 	}
@@ -70,7 +70,7 @@ func (db *DB) CompactTotals(ctx context.Context, orgID int64) error {
 }
 
 // ComputeKPIsTx is ComputeKPIs inside a transaction the caller has already scoped to orgID (begun
-// with ScopedBegin; use REPEATABLE READ for a consistent snapshot). It makes two round trips (the
+// with BeginScoped; use REPEATABLE READ for a consistent snapshot). It makes two round trips (the
 // organization, then one batch of every query) and, for the rest of the transaction, turns JIT
 // and parallel plans off and sets work_mem = 16MB. now is the instant the KPIs are computed for
 // (ComputedAt).

@@ -314,7 +314,7 @@ func TestBookingPaidNetCurrencyChangeRace(t *testing.T) {
 	ctx := context.Background()
 	org, ids := paidOrg(t, env, "Racing Studio", "GBP", 2)
 	scoped := func() pgx.Tx {
-		tx, err := env.DB.Pool.BeginTx(ctx, store.ScopedBegin(pgx.TxOptions{}, org))
+		tx, err := env.DB.BeginScoped(ctx, org, pgx.TxOptions{})
 		require.NoError(t, err)
 		return tx
 	}
@@ -406,7 +406,7 @@ func TestKPIsExactBeforeFolding(t *testing.T) {
 func computeWithoutFolding(t *testing.T, env *storetest.Env, org int64, now time.Time) *store.KPIs {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := env.DB.Pool.BeginTx(ctx, store.ScopedBegin(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, org))
+	tx, err := env.DB.BeginScoped(ctx, org, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	require.NoError(t, err)
 	defer tx.Rollback(ctx) //nolint:errcheck
 	k, err := store.ComputeKPIsTx(ctx, tx, org, now)

@@ -93,9 +93,12 @@ func (db *DB) StartSyncRun(ctx context.Context, orgID, integrationID, jobID int6
 	return run, wrap("start sync run", err)
 }
 
-// SyncPage is one written page of a sync, as SaveSyncPage records it.
+// SyncPage is one write of a sync, as SaveSyncPage records it: one or more of the provider's
+// pages, fetched one after another.
 type SyncPage struct {
 	OrgID, IntegrationID, RunID int64
+	// Pages is how many provider pages the write holds (1 when zero).
+	Pages int
 	// Cursor is where the next page starts.
 	Cursor json.RawMessage
 	// Counts are the page's changes; Problem, when set, is kept as the run's message (skipped
@@ -111,26 +114,28 @@ type SyncPage struct {
 
 // SaveSyncPage records a page inside the transaction that wrote its rows: the integration's
 // cursor and record count and the run's counters move together with the data, so a crash
-// never loses or repeats a page. Its statements go in one round trip.
+// never loses or repeats a page. Its statements go with the commit, in one round trip, when tx
+// is a scoped store transaction.
 func (db *DB) SaveSyncPage(ctx context.Context, tx pgx.Tx, p SyncPage) error {
 	cursor := p.Cursor
 	if len(cursor) == 0 {
 		cursor = json.RawMessage("{}")
 	}
 	c := p.Counts
+	pages := max(p.Pages, 1)
 	var b pgx.Batch
 	b.Queue(`update integrations set cursor = $2, records_synced = records_synced + $3, updated_at = now()
 		where id = $1`, p.IntegrationID, cursor, c.Total())
-	b.Queue(`update sync_runs set pages = pages + 1, created_count = created_count + $2,
+	b.Queue(`update sync_runs set pages = pages + $7, created_count = created_count + $2,
 			updated_count = updated_count + $3, deleted_count = deleted_count + $4, skipped_count = skipped_count + $5,
 			error_class = case when $6 <> '' then 'bad_data' else error_class end,
 			error_message = case when $6 <> '' then left($6, 2000) else error_message end
-		where id = $1`, p.RunID, c.Created, c.Updated, c.Deleted, c.Skipped, p.Problem)
+		where id = $1`, p.RunID, c.Created, c.Updated, c.Deleted, c.Skipped, p.Problem, pages)
 	if p.CountChange {
 		b.Queue(`insert into org_metric_state as s (org_id, change_seq) values ($1, 1)
 			on conflict (org_id) do update set change_seq = s.change_seq + 1`, p.OrgID)
 	}
-	return wrap("save sync page", tx.SendBatch(ctx, &b).Close())
+	return wrap("save sync page", sendLater(ctx, tx, &b))
 }
 
 // SyncRuns lists an integration's newest runs first.

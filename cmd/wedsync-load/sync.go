@@ -37,8 +37,10 @@ const benchStripeKey = "sk_test_51BenchSyncWedSyncFakeKey000000"
 //
 //   - a full sync of a Stripe integration pointed at the fake, end to end through the real
 //     framework: "Sync now" (Runner.RequestSync) → the River sync job → Connector.Fetch through
-//     stripe-go over loopback HTTP, 100 charges a page → one WriteOrg transaction per page
-//     (links, upsert, cursor, run counters, recompute enqueued) → the run marked successful;
+//     stripe-go over loopback HTTP, 100 charges a page, fetched ahead while earlier pages are
+//     written → one transaction per write of the pages fetched meanwhile (up to
+//     -max-write-records: links, upsert, cursor, run counters, a recompute enqueued at most
+//     once a second) → the run marked successful;
 //   - a plain COPY of the same rows (the payments the sync stored) into payments as the
 //     superuser, one statement, the best of -copies runs, each into an empty table.
 func runSyncBench(ctx context.Context, args []string) error {
@@ -47,6 +49,7 @@ func runSyncBench(ctx context.Context, args []string) error {
 	nBookings := fs.Int("bookings", 2_000, "bookings the charges pay for")
 	copies := fs.Int("copies", 3, "COPY runs (the best counts)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sync to this file")
+	maxWrite := fs.Int("max-write-records", 0, "records of one sync transaction at most (0: the sync's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,7 +95,7 @@ func runSyncBench(ctx context.Context, args []string) error {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	runner, err := jobs.New(db, log, jobs.Config{Work: true, Keys: keys, Sync: jobs.SyncConfig{
-		ScheduleEvery: time.Hour, JobBudget: 10 * time.Minute, JobTimeout: 15 * time.Minute}})
+		ScheduleEvery: time.Hour, JobBudget: 10 * time.Minute, JobTimeout: 15 * time.Minute, MaxWriteRecords: *maxWrite}})
 	if err != nil {
 		return err
 	}
