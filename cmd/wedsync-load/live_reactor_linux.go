@@ -22,17 +22,21 @@ const reactorNap = time.Millisecond
 // per stream costs a wake-up, a scheduling round and a read that finds nothing (to park again)
 // for every frame; a reactor costs one read per frame and one epoll_wait for many frames.
 type reactor struct {
-	epfd     int
-	mu       sync.Mutex
-	streams  map[int32]*reactorStream
+	epfd int
+	mu   sync.Mutex
+	// slots holds the streams by the slot number their epoll event carries (a slice, not a map
+	// keyed by descriptor: one indexed load per event); free lists the slots to reuse.
+	slots    []*reactorStream
+	free     []int32
 	stopping atomic.Bool
 	done     chan struct{}
 	stopOnce sync.Once
 }
 
 type reactorStream struct {
-	fd int
-	p  *frameParser
+	fd   int
+	slot int32
+	p    *frameParser
 }
 
 // newReactors starts n reactors (none when epoll is not available: streams keep a goroutine).
@@ -43,7 +47,7 @@ func newReactors(n int) []*reactor {
 		if err != nil {
 			break
 		}
-		r := &reactor{epfd: epfd, streams: map[int32]*reactorStream{}, done: make(chan struct{})}
+		r := &reactor{epfd: epfd, done: make(chan struct{})}
 		go r.run()
 		rs = append(rs, r)
 	}
@@ -77,12 +81,18 @@ func (r *reactor) add(c *sseClient, p *frameParser) error {
 	}
 	s := &reactorStream{fd: fd, p: p}
 	r.mu.Lock()
-	r.streams[int32(fd)] = s
+	if n := len(r.free); n > 0 {
+		s.slot, r.free = r.free[n-1], r.free[:n-1]
+		r.slots[s.slot] = s
+	} else {
+		s.slot = int32(len(r.slots))
+		r.slots = append(r.slots, s)
+	}
 	r.mu.Unlock()
 	c.rx = r
 	_ = c.conn.Close()
 	c.conn = nil
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: s.slot}
 	if err := syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		r.drop(s)
 		return fmt.Errorf("reactor: epoll_ctl: %w", err)
@@ -105,7 +115,7 @@ func (r *reactor) run() {
 		}
 		r.mu.Lock()
 		for i, ev := range evs[:n] {
-			batch[i] = r.streams[ev.Fd]
+			batch[i] = r.slots[ev.Fd]
 		}
 		r.mu.Unlock()
 		for i, s := range batch[:n] {
@@ -158,10 +168,13 @@ func rawRead(fd int, b []byte) (int, error) {
 
 // drop forgets a stream and closes its socket.
 func (r *reactor) drop(s *reactorStream) {
-	r.mu.Lock()
-	delete(r.streams, int32(s.fd))
-	r.mu.Unlock()
 	_ = syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_DEL, s.fd, nil)
+	r.mu.Lock()
+	if r.slots[s.slot] == s {
+		r.slots[s.slot] = nil
+		r.free = append(r.free, s.slot)
+	}
+	r.mu.Unlock()
 	_ = syscall.Close(s.fd)
 }
 
@@ -171,11 +184,13 @@ func (r *reactor) stop() {
 		r.stopping.Store(true)
 		<-r.done
 		r.mu.Lock()
-		streams := r.streams
-		r.streams = map[int32]*reactorStream{}
+		slots := r.slots
+		r.slots, r.free = nil, nil
 		r.mu.Unlock()
-		for _, s := range streams {
-			_ = syscall.Close(s.fd)
+		for _, s := range slots {
+			if s != nil {
+				_ = syscall.Close(s.fd)
+			}
 		}
 		_ = syscall.Close(r.epfd)
 	})

@@ -83,21 +83,18 @@ func TestHubRendersOncePerVersionForAllSubscribers(t *testing.T) {
 	require.EqualValues(t, 4, f.renders.Load())
 	var first *live.Frame
 	for i, s := range subs {
-		select {
-		case fr := <-s.Frames():
-			require.Equal(t, v, fr.Version)
-			if i%10 == 0 {
-				require.Contains(t, string(fr.Bytes), ">hidden<")
-				require.NotContains(t, string(fr.Bytes), "3500")
-			} else {
-				if first == nil {
-					first = fr
-				}
-				require.Same(t, first, fr, "the same bytes for every subscriber")
-				require.Contains(t, string(fr.Bytes), "id: "+fmt.Sprint(v)+"\nevent: kpi-revenue\ndata: <p data-kpi=\"revenue_mtd\">3500</p>\ndata: <p>v")
+		fr := live.NextFrame(s, time.Second)
+		require.NotNil(t, fr, "subscriber %d got no frame", i)
+		require.Equal(t, v, fr.Version)
+		if i%10 == 0 {
+			require.Contains(t, string(fr.Bytes), ">hidden<")
+			require.NotContains(t, string(fr.Bytes), "3500")
+		} else {
+			if first == nil {
+				first = fr
 			}
-		case <-time.After(time.Second):
-			t.Fatalf("subscriber %d got no frame", i)
+			require.Same(t, first, fr, "the same bytes for every subscriber")
+			require.Contains(t, string(fr.Bytes), "id: "+fmt.Sprint(v)+"\nevent: kpi-revenue\ndata: <p data-kpi=\"revenue_mtd\">3500</p>\ndata: <p>v")
 		}
 	}
 	// A notice for a version already sent renders nothing new and sends nothing.
@@ -125,12 +122,9 @@ func TestListenerComesBackAndResyncsAfterItsBackendIsTerminated(t *testing.T) {
 
 	// A recompute's NOTIFY reaches the stream through the listener.
 	v := f.pay(t, 2000)
-	select {
-	case fr := <-sub.Frames():
-		require.Equal(t, v, fr.Version)
-	case <-time.After(2 * time.Second):
-		t.Fatal("no frame after NOTIFY")
-	}
+	fr := live.NextFrame(sub, 2*time.Second)
+	require.NotNil(t, fr, "no frame after NOTIFY")
+	require.Equal(t, v, fr.Version)
 
 	pid, err := l.BackendPID(ctx)
 	require.NoError(t, err)
@@ -144,12 +138,9 @@ func TestListenerComesBackAndResyncsAfterItsBackendIsTerminated(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("listener did not come back within 2 s")
 	}
-	select {
-	case fr := <-sub.Frames():
-		require.Equal(t, v, fr.Version, "the full current state is sent again after the reconnect")
-	case <-time.After(2 * time.Second):
-		t.Fatal("no resync after reconnect")
-	}
+	fr = live.NextFrame(sub, 2*time.Second)
+	require.NotNil(t, fr, "no resync after reconnect")
+	require.Equal(t, v, fr.Version, "the full current state is sent again after the reconnect")
 }
 
 // TestStuckClientNeverDelaysOthers opens one stream that never reads and several that do, pushes

@@ -2,10 +2,7 @@
 
 package live
 
-import (
-	"errors"
-	"syscall"
-)
+import "errors"
 
 // canHijack: elsewhere every stream keeps its own goroutine (Serve).
 const canHijack = false
@@ -14,8 +11,8 @@ type rawWriter struct{}
 
 func newRawWriter() *rawWriter { return &rawWriter{} }
 
-func (*rawWriter) writeAll(syscall.RawConn, [][]byte) (int, error) {
+func (*rawWriter) writeAll(int, [][]byte) (int, error) {
 	return 0, errors.New("live: no raw writes here")
 }
 
-func peerClosed(syscall.RawConn) bool { return true }
+func peerClosed(int) bool { return true }

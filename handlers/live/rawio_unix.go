@@ -11,83 +11,54 @@ import (
 // canHijack: on unix the pool writes hijacked sockets with non-blocking syscalls.
 const canHijack = true
 
-// rawWriter writes a connection's pending buffers with non-blocking write calls, all inside one
-// RawConn.Control callback. Each pool writer owns one and reuses it, so a write allocates nothing.
-//
-// Control, unlike RawConn.Write, neither takes the socket's write lock nor re-arms its poller
-// state before the callback, which it need not: the pool's busy flag already gives a stream one
-// writer at a time, the calls never wait, and Control still keeps the descriptor open (a close
-// waits) while the callback runs.
-type rawWriter struct {
-	bufs [][]byte
-	n    int // bytes of bufs written
-	err  error
-	fn   func(fd uintptr) // w.write, bound once
-}
+// rawWriter writes a connection's pending buffers with non-blocking write calls on its
+// descriptor. Each pool writer owns one and reuses it, so a write allocates nothing. The caller
+// keeps the descriptor open (streamConn.inPool) and gives a stream one writer at a time.
+type rawWriter struct{}
 
-func newRawWriter() *rawWriter {
-	w := &rawWriter{}
-	w.fn = func(fd uintptr) { w.write(fd) }
-	return w
-}
+func newRawWriter() *rawWriter { return &rawWriter{} }
 
 // writeAll writes as much of bufs, in order, as the socket takes right now, without waiting: a
 // full socket buffer returns fewer bytes than bufs hold, and no error. Go's sockets are already
 // non-blocking.
-func (w *rawWriter) writeAll(rc syscall.RawConn, bufs [][]byte) (int, error) {
-	w.bufs, w.n, w.err = bufs, 0, nil
-	err := rc.Control(w.fn)
-	n, werr := w.n, w.err
-	w.bufs, w.err = nil, nil
-	if err != nil {
-		return n, err
-	}
-	return n, werr
-}
-
-func (w *rawWriter) write(fd uintptr) bool {
-	for _, b := range w.bufs {
+func (w *rawWriter) writeAll(fd int, bufs [][]byte) (int, error) {
+	n := 0
+	for _, b := range bufs {
 		for off := 0; off < len(b); {
-			m, e := rawWrite(fd, b[off:])
+			m, e := rawWrite(uintptr(fd), b[off:])
 			switch {
 			case errors.Is(e, syscall.EINTR):
 				continue
 			case errors.Is(e, syscall.EAGAIN):
-				return true
+				return n, nil
 			case e != nil:
-				w.err = e
-				return true
+				return n, e
 			case m <= 0:
-				return true
+				return n, nil
 			}
 			off += m
-			w.n += m
+			n += m
 		}
 	}
-	return true
+	return n, nil
 }
 
 // peerClosed reads without waiting: EOF or an error means the client is gone. Bytes a client
 // sends on an event stream mean nothing and are discarded.
-func peerClosed(rc syscall.RawConn) bool {
-	closed := false
-	err := rc.Read(func(fd uintptr) bool {
-		var buf [128]byte
-		for range 8 {
-			n, e := syscall.Read(int(fd), buf[:])
-			switch {
-			case errors.Is(e, syscall.EINTR):
-				continue
-			case errors.Is(e, syscall.EAGAIN):
-				return true
-			case e != nil || n == 0:
-				closed = true
-				return true
-			}
+func peerClosed(fd int) bool {
+	var buf [128]byte
+	for range 8 {
+		n, e := syscall.Read(fd, buf[:])
+		switch {
+		case errors.Is(e, syscall.EINTR):
+			continue
+		case errors.Is(e, syscall.EAGAIN):
+			return false
+		case e != nil || n == 0:
+			return true
 		}
-		return true
-	})
-	return closed || err != nil
+	}
+	return false
 }
 
 // rawWrite is write(2) without the runtime's entersyscall/exitsyscall: the socket is

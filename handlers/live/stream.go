@@ -65,8 +65,11 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request, sub *Subscriber, fi
 func (h *Hub) adopt(nc net.Conn, sub *Subscriber, shown int64, opts StreamOptions) error {
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
-			h.attach(nc, raw, sub, shown, opts)
-			return nil
+			fd := -1
+			if err := raw.Control(func(f uintptr) { fd = int(f) }); err == nil && fd >= 0 {
+				h.attach(nc, fd, sub, shown, opts)
+				return nil
+			}
 		}
 	}
 	defer nc.Close()
@@ -150,14 +153,11 @@ func loop(write func([]byte) error, done <-chan struct{}, sub *Subscriber, shown
 				_ = write(shutdownNotice())
 			}
 			return nil
-		case f := <-sub.Frames():
-			if err := write(f.bytesFor(shown)); err != nil {
-				return err
-			}
-			shown = f.Version
-		case ev := <-sub.Events():
-			if err := write(ev); err != nil {
-				return err
+		case <-sub.Ready():
+			for _, b := range sub.take(nil, &shown) {
+				if err := write(b); err != nil {
+					return err
+				}
 			}
 		case <-beat.C:
 			if err := write(heartbeatComment); err != nil {

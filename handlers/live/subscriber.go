@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 )
 
 // closeReason says why the hub ended a stream.
@@ -29,36 +30,45 @@ func shutdownNotice() []byte {
 // heartbeatComment keeps proxies from timing the stream out.
 var heartbeatComment = []byte(": heartbeat\n\n")
 
-// Subscriber is one open stream. Its mailbox is a one-slot frame channel (a newer frame replaces
-// an undelivered one, so a slow reader only ever misses intermediate versions) and a small
-// channel of ephemeral events. A stream served by its own goroutine (Serve) reads the channels;
-// a hijacked stream is drained by the hub's writer pool.
+// Subscriber is one open stream. Its mailbox is the newest undelivered frame (a newer frame
+// replaces an undelivered one, so a slow reader only ever misses intermediate versions) and a
+// short queue of ephemeral events, both kept in the subscriber itself rather than in channels:
+// a fan-out to 10,000 streams then touches one object per stream, not three more channels. A
+// stream served by its own goroutine (Serve) waits on Ready; a hijacked stream is drained by the
+// hub's writer pool.
 type Subscriber struct {
 	OrgID       int64
 	Variant     Variant
 	ShareLinkID int64 // 0 for members
-	frames      chan *Frame
-	events      chan []byte
-	closed      chan struct{}
-	closeOnce   sync.Once
-	reason      closeReason // written before closed is closed
+
+	frame atomic.Pointer[Frame] // the newest undelivered frame
+	nev   atomic.Int32          // len(evs), read without the lock
+	done  atomic.Bool           // set (after reason) when the hub ends the stream
+	evMu  sync.Mutex
+	evs   [][]byte // undelivered events, at most maxEvents
+
+	ready     chan struct{} // one token: something waits in the mailbox (streams with no conn)
+	closed    chan struct{}
+	closeOnce sync.Once
+	reason    closeReason // written before done is set and closed is closed
 
 	// Guarded by Hub.mu.
 	offered int64       // newest version offered, so a late older broadcast never overtakes it
 	conn    *streamConn // set once the stream is handed to the writer pool
 }
 
+// maxEvents is how many ephemeral events wait for a stream; more are dropped for it (the next
+// snapshot frame still arrives).
+const maxEvents = 16
+
 func newSubscriber(orgID int64, v Variant, shareLinkID int64) *Subscriber {
 	return &Subscriber{OrgID: orgID, Variant: v, ShareLinkID: shareLinkID,
-		frames: make(chan *Frame, 1), events: make(chan []byte, 16), closed: make(chan struct{})}
+		ready: make(chan struct{}, 1), closed: make(chan struct{})}
 }
 
-// Frames delivers newer frames; a slow reader only ever misses intermediate versions.
-func (s *Subscriber) Frames() <-chan *Frame { return s.frames }
-
-// Events delivers ephemeral org events, already framed; when a reader falls behind by more
-// than the buffer, further events are dropped for it (the next snapshot frame still arrives).
-func (s *Subscriber) Events() <-chan []byte { return s.events }
+// Ready receives when a frame or an event waits in the mailbox (take it with take). Only streams
+// not handed to the writer pool are signalled.
+func (s *Subscriber) Ready() <-chan struct{} { return s.ready }
 
 // Closed is closed when the hub ends the stream (a revoked share link, server shutdown).
 func (s *Subscriber) Closed() <-chan struct{} { return s.closed }
@@ -68,69 +78,73 @@ func (s *Subscriber) close() { s.closeWith(reasonGone) }
 func (s *Subscriber) closeWith(r closeReason) {
 	s.closeOnce.Do(func() {
 		s.reason = r
+		s.done.Store(true)
 		close(s.closed)
 	})
 }
 
 // ended reports whether the hub ended the stream, and why.
 func (s *Subscriber) ended() (bool, closeReason) {
-	select {
-	case <-s.closed:
-		return true, s.reason
-	default:
+	if !s.done.Load() {
 		return false, reasonGone
+	}
+	return true, s.reason
+}
+
+// signal wakes a stream served by its own goroutine. The caller holds Hub.mu (for conn).
+func (s *Subscriber) signal() {
+	if s.conn != nil {
+		return
+	}
+	select {
+	case s.ready <- struct{}{}:
+	default:
 	}
 }
 
 // offer hands f to the subscriber without ever blocking: a stale undelivered frame is replaced.
-// It reports whether a frame was replaced (dropped before delivery).
+// It reports whether a frame was replaced (dropped before delivery). The caller holds Hub.mu.
 func (s *Subscriber) offer(f *Frame) (replaced bool) {
-	for {
-		select {
-		case s.frames <- f:
-			return replaced
-		default:
-		}
-		select {
-		case <-s.frames:
-			replaced = true
-		default:
-		}
-	}
+	replaced = s.frame.Swap(f) != nil
+	s.signal()
+	return replaced
 }
 
-// offerEvent queues an ephemeral event; false when the buffer is full and the event is dropped.
+// offerEvent queues an ephemeral event; false when the queue is full and the event is dropped.
+// The caller holds Hub.mu.
 func (s *Subscriber) offerEvent(b []byte) bool {
-	select {
-	case s.events <- b:
-		return true
-	default:
-		return false
+	s.evMu.Lock()
+	ok := len(s.evs) < maxEvents
+	if ok {
+		s.evs = append(s.evs, b)
+		s.nev.Store(int32(len(s.evs)))
 	}
+	s.evMu.Unlock()
+	if ok {
+		s.signal()
+	}
+	return ok
 }
 
 // take appends everything waiting in the mailbox to bufs: events first, then the newest frame,
 // as the delta from *shown when possible; *shown becomes the frame's version.
 func (s *Subscriber) take(bufs [][]byte, shown *int64) [][]byte {
-	// len is read without the channel's lock: an event queued after it is seen by the flush its
-	// offer schedules. Most flushes carry a frame and no event, so this saves a lock per stream.
-	for len(s.events) > 0 {
-		select {
-		case ev := <-s.events:
-			bufs = append(bufs, ev)
-			continue
-		default:
-		}
-		break
+	// The event count is read without the lock: an event queued after it is seen by the flush
+	// its offer schedules. Most flushes carry a frame and no event, so this saves a lock per stream.
+	if s.nev.Load() > 0 {
+		s.evMu.Lock()
+		bufs = append(bufs, s.evs...)
+		clear(s.evs)
+		s.evs = s.evs[:0]
+		s.nev.Store(0)
+		s.evMu.Unlock()
 	}
-	if len(s.frames) == 0 {
+	if s.frame.Load() == nil {
 		return bufs
 	}
-	select {
-	case f := <-s.frames:
+	if f := s.frame.Swap(nil); f != nil {
 		bufs = append(bufs, f.bytesFor(*shown))
 		*shown = f.Version
-	default:
 	}
 	return bufs
 }
