@@ -53,19 +53,17 @@ func (db *DB) CompactTotals(ctx context.Context, orgID int64) error {
 		if len(journal) == 0 {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, sqlFoldLockBookings, journal); err != nil {
-			return err
-		}
+		// The rest returns nothing: it travels with the commit, in one round trip.
+		var b pgx.Batch
+		b.Queue(sqlFoldLockBookings, journal)
 		// The fold is set-based: hash joins and aggregates. Mid-sync statistics (a table of a few
 		// rows, by the last analyze) would plan its update of bookings as a nested loop over an
 		// index of the organization's bookings, once per booking. The cost that rules nested loops
 		// out would also make PostgreSQL compile the statement (JIT, ~200 ms), hence jit off.
-		if _, err := tx.Exec(ctx, `select set_config('wedsync.folding_paid_net', 'on', true),
-			set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, sqlFold, orgID, journal, tz)
-		return err
+		b.Queue(`select set_config('wedsync.folding_paid_net', 'on', true),
+			set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`)
+		b.Queue(sqlFold, orgID, journal, tz)
+		return sendLater(ctx, tx, &b)
 	}))
 }
 

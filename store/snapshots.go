@@ -239,19 +239,14 @@ func (db *DB) Recompute(ctx context.Context, orgID int64, now time.Time) (Recomp
 			return nil
 		}
 		snap.Version++
-		if _, err := tx.Exec(ctx, `insert into kpi_snapshots (org_id, version, change_seq, computed_at, local_date, data)
-			values ($1, $2, $3, $4, $5, $6)`, orgID, snap.Version, seq, kpis.ComputedAt, kpis.Today, data); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `update org_metric_state set snapshot_version = $1, computed_seq = $2`, snap.Version, seq); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `delete from kpi_snapshots where version <= $1`, snap.Version-snapshotsKept); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, "select pg_notify($1, $2)", DashboardChannel,
-			strconv.FormatInt(orgID, 10)+":"+strconv.FormatInt(snap.Version, 10))
-		return err
+		// Nothing below returns a value: the statements travel with the commit.
+		var b pgx.Batch
+		b.Queue(`insert into kpi_snapshots (org_id, version, change_seq, computed_at, local_date, data)
+			values ($1, $2, $3, $4, $5, $6)`, orgID, snap.Version, seq, kpis.ComputedAt, kpis.Today, data)
+		b.Queue(`update org_metric_state set snapshot_version = $1, computed_seq = $2`, snap.Version, seq)
+		b.Queue(`delete from kpi_snapshots where version <= $1`, snap.Version-snapshotsKept)
+		b.Queue("select pg_notify($1, $2)", DashboardChannel, strconv.FormatInt(orgID, 10)+":"+strconv.FormatInt(snap.Version, 10))
+		return sendLater(ctx, tx, &b)
 	})
 	if err != nil {
 		return res, wrap("recompute: store", err)
