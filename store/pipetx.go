@@ -115,14 +115,17 @@ func (t *pipeTx) flush(ctx context.Context) error {
 	return t.send(ctx, &pgx.Batch{}).Close()
 }
 
-// direct reports whether args start with a pgx query option a batch does not take (a query
-// exec mode): such a statement flushes the queue and goes on its own.
+// direct reports whether args start with a pgx query option a batch does not take (an exec
+// mode or result formats): such a statement flushes the queue and goes on its own.
 func direct(args []any) bool {
 	if len(args) == 0 {
 		return false
 	}
-	_, ok := args[0].(pgx.QueryExecMode)
-	return ok
+	switch args[0].(type) {
+	case pgx.QueryExecMode, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
+		return true
+	}
+	return false
 }
 
 // Exec runs sql, with whatever is queued in front of it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -111,6 +112,17 @@ func TestScopedTransactionStatementsBehaveAsPgx(t *testing.T) {
 		var id int64
 		err := tx.QueryRow(ctx, `select id from payments where id = -1`).Scan(&id)
 		require.ErrorIs(t, err, pgx.ErrNoRows)
+		return nil
+	})
+	require.NoError(t, err)
+
+	// A first statement with a query option a batch cannot carry still runs in the scope.
+	err = db.ReadOrg(ctx, org, func(tx pgx.Tx) error {
+		var scope string
+		if err := tx.QueryRow(ctx, `select current_setting('app.org_id', true)`, pgx.QueryExecModeSimpleProtocol).Scan(&scope); err != nil {
+			return err
+		}
+		require.Equal(t, strconv.FormatInt(org, 10), scope)
 		return nil
 	})
 	require.NoError(t, err)
