@@ -15,9 +15,11 @@ run: deps-pg build
 build:
 	$(GO) build -o bin/wedsync ./cmd/wedsync
 
-## test: stale-templ check, vet, staticcheck, then every test with real PostgreSQL and Chromium
+## test: stale-templ check, vet, staticcheck, then every test with real PostgreSQL and Chromium.
+## One package at a time (-p 1): the live and browser tests time what a user waits for (a payment
+## on screen within a second) and must not share the two cores with another package's Chromium.
 test: deps-pg deps-chromium check-generated vet staticcheck
-	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -count=1 -p 1 -timeout 25m ./...
 
 generate:
 	$(GO) tool templ generate
