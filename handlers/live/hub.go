@@ -73,7 +73,7 @@ type Hub struct {
 }
 
 type orgStreams struct {
-	subs    map[*Subscriber]struct{}
+	subs    subscriberSet
 	nvar    map[Variant]int // subscribers per variant, so a notice need not visit every stream
 	frames  map[Variant]*Frame
 	history map[Variant][]rendition // the last deltaDepth renditions, for deltas; guarded by loading
@@ -98,11 +98,11 @@ func (h *Hub) Subscribe(ctx context.Context, orgID int64, v Variant, shareLinkID
 	}
 	os := h.orgs[orgID]
 	if os == nil {
-		os = &orgStreams{subs: map[*Subscriber]struct{}{}, nvar: map[Variant]int{}, frames: map[Variant]*Frame{},
+		os = &orgStreams{subs: newSubscriberSet(), nvar: map[Variant]int{}, frames: map[Variant]*Frame{},
 			history: map[Variant][]rendition{}, sent: map[Variant]int64{}}
 		h.orgs[orgID] = os
 	}
-	os.subs[s] = struct{}{}
+	os.subs.add(s)
 	os.nvar[v]++
 	h.mu.Unlock()
 	f, err := h.frame(ctx, orgID, os, v, false)
@@ -118,13 +118,12 @@ func (h *Hub) Unsubscribe(s *Subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if os := h.orgs[s.OrgID]; os != nil {
-		if _, ok := os.subs[s]; ok {
-			delete(os.subs, s)
+		if os.subs.remove(s) {
 			if os.nvar[s.Variant]--; os.nvar[s.Variant] <= 0 {
 				delete(os.nvar, s.Variant)
 			}
 		}
-		if len(os.subs) == 0 {
+		if os.subs.len() == 0 {
 			delete(h.orgs, s.OrgID)
 		}
 	}
@@ -187,7 +186,7 @@ func (h *Hub) broadcast(orgID int64, v Variant, f *Frame) {
 	replaced := 0
 	h.mu.Lock()
 	if os := h.orgs[orgID]; os != nil {
-		for s := range os.subs {
+		for _, s := range os.subs.list {
 			if s.Variant != v || f.Version < s.offered {
 				continue
 			}
@@ -216,7 +215,7 @@ func (h *Hub) CloseShareLink(linkID int64) int {
 	h.mu.Lock()
 	n := 0
 	for _, os := range h.orgs {
-		for s := range os.subs {
+		for _, s := range os.subs.list {
 			if s.ShareLinkID == linkID {
 				s.closeWith(reasonRevoked)
 				if s.conn != nil {
@@ -241,7 +240,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	h.mu.Lock()
 	h.closed = true
 	for _, os := range h.orgs {
-		for s := range os.subs {
+		for _, s := range os.subs.list {
 			s.closeWith(reasonShutdown)
 			if s.conn != nil {
 				conns = append(conns, s.conn)
@@ -273,7 +272,7 @@ func (h *Hub) Close() {
 	h.mu.Lock()
 	h.closed = true
 	for _, os := range h.orgs {
-		for s := range os.subs {
+		for _, s := range os.subs.list {
 			s.closeWith(reasonShutdown)
 			if s.conn != nil {
 				conns = append(conns, s.conn)
@@ -304,7 +303,7 @@ func (h *Hub) Streams() int {
 	defer h.mu.Unlock()
 	n := 0
 	for _, os := range h.orgs {
-		n += len(os.subs)
+		n += os.subs.len()
 	}
 	return n
 }
@@ -392,7 +391,7 @@ func (h *Hub) Publish(ev store.OrgEvent) {
 	var b bytes.Buffer
 	writeEvent(&b, strconv.FormatInt(newest, 10), ev.Name, []byte(ev.HTML))
 	framed := b.Bytes()
-	for s := range os.subs {
+	for _, s := range os.subs.list {
 		if !s.offerEvent(framed) {
 			dropped++
 		}
