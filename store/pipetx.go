@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
@@ -23,8 +24,8 @@ import (
 // transaction that never sent a statement costs no round trip at all.
 type pipeTx struct {
 	conn   *pgxpool.Conn
-	queued []*pgx.QueuedQuery // go in front of the next batch: the begin and scope, then later's
-	begun  bool               // the BEGIN has been sent
+	scope  []*pgx.QueuedQuery // the BEGIN and the scope until they are sent, then nil
+	queued []*pgx.QueuedQuery // later's statements, sent after scope in front of the next batch
 	closed bool
 	saves  int // savepoints made, for their names
 }
@@ -41,32 +42,20 @@ func (db *DB) BeginScoped(ctx context.Context, orgID int64, opts pgx.TxOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
+	// pgx writes the BEGIN of opts as the first query of a batch. This batch is never sent: its
+	// queries go in front of the transaction's first statement.
 	var b pgx.Batch
-	b.Queue(beginSQL(opts))
+	b.BeginTx(opts)
 	b.Queue("select set_config('app.org_id', $1, true)", strconv.FormatInt(orgID, 10))
-	return &pipeTx{conn: conn, queued: b.QueuedQueries}, nil
+	return &pipeTx{conn: conn, scope: b.QueuedQueries}, nil
 }
 
-// scopeStatements is how many statements BeginScoped queues: the BEGIN and the scope.
-const scopeStatements = 2
+// pending reports whether statements wait to go in front of the next one.
+func (t *pipeTx) pending() bool { return len(t.scope)+len(t.queued) > 0 }
 
-// beginSQL is the BEGIN statement of opts.
-func beginSQL(opts pgx.TxOptions) string {
-	if opts.BeginQuery != "" {
-		return opts.BeginQuery
-	}
-	sql := "begin"
-	if opts.IsoLevel != "" {
-		sql += " isolation level " + string(opts.IsoLevel)
-	}
-	if opts.AccessMode != "" {
-		sql += " " + string(opts.AccessMode)
-	}
-	if opts.DeferrableMode != "" {
-		sql += " " + string(opts.DeferrableMode)
-	}
-	return sql
-}
+// alone reports whether a statement with args goes on its own, after a flush: nothing waits
+// for it, or it carries a pgx option a batch does not take.
+func (t *pipeTx) alone(args []any) bool { return !t.pending() || direct(args) }
 
 // later queues b's statements to be sent, in order, with the transaction's next statement or
 // its commit. Their results are only checked for errors.
@@ -88,12 +77,12 @@ func (t *pipeTx) send(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if t.closed {
 		return pgx.FailedBatchResults(b, pgx.ErrTxClosed)
 	}
-	if len(t.queued) == 0 {
+	if !t.pending() {
 		return t.conn.SendBatch(ctx, b)
 	}
-	n := len(t.queued)
-	all := &pgx.Batch{QueuedQueries: append(t.queued, b.QueuedQueries...)}
-	t.queued, t.begun = nil, true
+	n := len(t.scope) + len(t.queued)
+	all := &pgx.Batch{QueuedQueries: slices.Concat(t.scope, t.queued, b.QueuedQueries)}
+	t.scope, t.queued = nil, nil
 	br := t.conn.SendBatch(ctx, all)
 	for range n {
 		if _, err := br.Exec(); err != nil {
@@ -109,7 +98,7 @@ func (t *pipeTx) flush(ctx context.Context) error {
 	if t.closed {
 		return pgx.ErrTxClosed
 	}
-	if len(t.queued) == 0 {
+	if !t.pending() {
 		return nil
 	}
 	return t.send(ctx, &pgx.Batch{}).Close()
@@ -130,7 +119,7 @@ func direct(args []any) bool {
 
 // Exec runs sql, with whatever is queued in front of it.
 func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if len(t.queued) == 0 || direct(args) {
+	if t.alone(args) {
 		if err := t.flush(ctx); err != nil {
 			return pgconn.CommandTag{}, err
 		}
@@ -148,7 +137,7 @@ func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 
 // Query runs sql, with whatever is queued in front of it.
 func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if len(t.queued) == 0 || direct(args) {
+	if t.alone(args) {
 		if err := t.flush(ctx); err != nil {
 			return pgx.FailedBatchResults(&pgx.Batch{}, err).Query()
 		}
@@ -167,7 +156,7 @@ func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 
 // QueryRow runs sql, with whatever is queued in front of it.
 func (t *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if len(t.queued) == 0 || direct(args) {
+	if t.alone(args) {
 		if err := t.flush(ctx); err != nil {
 			return pgx.FailedBatchResults(&pgx.Batch{}, err).QueryRow()
 		}
@@ -225,7 +214,7 @@ func (t *pipeTx) Commit(ctx context.Context) error {
 		return pgx.ErrTxClosed
 	}
 	defer t.release()
-	if !t.begun && len(t.queued) == scopeStatements {
+	if t.scope != nil && len(t.queued) == 0 { // nothing was sent or waits: nothing to commit
 		t.closed = true
 		return nil
 	}
@@ -256,8 +245,9 @@ func (t *pipeTx) Rollback(ctx context.Context) error {
 		return pgx.ErrTxClosed
 	}
 	defer t.release()
-	t.closed, t.queued = true, nil
-	if !t.begun {
+	sent := t.scope == nil
+	t.closed, t.scope, t.queued = true, nil, nil
+	if !sent {
 		return nil
 	}
 	if _, err := t.conn.Exec(ctx, "rollback"); err != nil {
